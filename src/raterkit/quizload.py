@@ -1,0 +1,82 @@
+"""Load quiz files: the item bank's references, cites and scales are checked against the frameworks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from .errors import Problem
+from .model import Quiz
+from .yamlsource import field_path, read_yaml
+
+if TYPE_CHECKING:
+    from .load import Catalog
+
+
+def load_quizzes(paths: list[Path], catalog: "Catalog") -> tuple[dict[str, Quiz], list[Problem]]:
+    """Every quiz file; item ids are unique across all of them."""
+    from .load import _as_dict, _as_list, _describe, _duplicate_ids, _order, _pydantic_problems, shown_path
+
+    quizzes: dict[str, Quiz] = {}
+    problems: list[Problem] = []
+    item_first: dict[str, str] = {}
+    quiz_first: dict[str, str] = {}
+    known = set(catalog.statement_texts())
+    for path in paths:
+        doc, found = read_yaml(path, shown_path(path))
+        if doc is None:
+            problems += found
+            continue
+        if not isinstance(doc.data, dict):
+            problems += found + [
+                Problem(doc.path, 1, "", f"expected a quiz (keys id, title, items), found {_describe(doc.data)}", "Start from an existing file in quiz/.")
+            ]
+            continue
+        quiz = None
+        try:
+            quiz = Quiz.model_validate(doc.data)
+        except ValidationError as exc:
+            found += _pydantic_problems(doc, Quiz, exc)
+        items = _as_list(doc.data.get("items"))
+        found += list(_duplicate_ids(doc, items, ("items",), "item"))
+        qid = str(doc.data.get("id", ""))
+        if qid and qid in quiz_first:
+            found.append(Problem(doc.path, doc.line_of(("id",)), "id", f"quiz id '{qid}' is already used by {quiz_first[qid]}", "Give each quiz its own id."))
+        quiz_first.setdefault(qid, doc.path)
+        scales: dict[tuple, int] = {}
+        for i, item in enumerate(items):
+            item = _as_dict(item)
+            loc = ("items", i)
+            iid = str(item.get("id", ""))
+            if iid and iid in item_first and item_first[iid] != doc.path:
+                found.append(Problem(doc.path, doc.line_of(loc + ("id",)), field_path(loc + ("id",)), f"item id '{iid}' is already used in {item_first[iid]}", "Item ids must be unique across all quizzes, because responses name items by id alone."))
+            item_first.setdefault(iid, doc.path)
+            fw = catalog.frameworks.get(str(item.get("framework")))
+            if "framework" in item and fw is None:
+                found.append(Problem(doc.path, doc.line_of(loc + ("framework",)), field_path(loc + ("framework",)), f"no framework has the id '{item['framework']}'", f"Known frameworks: {', '.join(sorted(catalog.frameworks)) or 'none'}."))
+                continue
+            if fw is None:
+                continue
+            scales.setdefault(tuple((lv.id, lv.label) for lv in fw.scale), i)
+            comp = next((c for c in fw.competencies if c.id == str(item.get("competency"))), None)
+            if "competency" in item and comp is None:
+                found.append(Problem(doc.path, doc.line_of(loc + ("competency",)), field_path(loc + ("competency",)), f"framework '{fw.id}' has no competency '{item['competency']}'", f"Its competencies: {', '.join(c.id for c in fw.competencies)}."))
+            crit = item.get("criterion")
+            if comp is not None and crit is not None and str(crit) not in [c.id for c in comp.criteria]:
+                found.append(Problem(doc.path, doc.line_of(loc + ("criterion",)), field_path(loc + ("criterion",)), f"competency '{comp.id}' has no criterion '{crit}'", f"Its criteria: {', '.join(c.id for c in comp.criteria)}."))
+            ref = item.get("reference")
+            if ref is not None and str(ref) not in [lv.id for lv in fw.scale]:
+                found.append(Problem(doc.path, doc.line_of(loc + ("reference",)), field_path(loc + ("reference",)), f"'{ref}' is not a level of this scale ({', '.join(lv.id for lv in fw.scale)})", "The reference must be a level id of the item's framework."))
+            for ci, cite in enumerate(_as_list(item.get("cites"))):
+                if str(cite) not in known:
+                    cloc = loc + ("cites", ci)
+                    found.append(Problem(doc.path, doc.line_of(cloc), field_path(cloc), f"'{cite}' is not the address of any statement", "An address is framework/competency/level/criterion/n, e.g. acqdemo-cp1-customer-relations/customer-relations/III/customer-needs/1; run 'raterkit addresses' to list them."))
+        if len(scales) > 1:
+            i = sorted(scales.values())[1]
+            found.append(Problem(doc.path, doc.line_of(("items", i, "framework")), field_path(("items", i, "framework")), "this item's framework has a different scale from the quiz's first item", "A quiz is scored on one scale: put items of frameworks with other scales in a quiz of their own."))
+        problems += found
+        if quiz is not None and not found:
+            quizzes[quiz.id] = quiz
+    return quizzes, sorted(set(problems), key=_order)
