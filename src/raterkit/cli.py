@@ -22,6 +22,10 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
 def _default_paths() -> list[str]:
     return [p for p in DEFAULT_DATA if Path(p).exists()]
 
@@ -36,21 +40,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(p)
     if problems:
         files = len({p.path for p in problems})
-        print(f"\n{len(problems)} problem{'s' if len(problems) != 1 else ''} in {files} file{'s' if files != 1 else ''}.")
+        print(f"\n{_count(len(problems), 'problem')} in {_count(files, 'file')}.")
         return 1
     fws = catalog.frameworks.values()
     comps = sum(len(f.competencies) for f in fws)
     levels = sum(len(f.scale) for f in fws)
     statements = sum(1 for f in fws for _ in f.statements())
-    line = (
-        f"All valid: {len(catalog.frameworks)} frameworks, {comps} competencies, {levels} levels, "
-        f"{statements} statements"
-    )
+    parts = [
+        _count(len(catalog.frameworks), "framework"),
+        _count(comps, "competency", "competencies"),
+        _count(levels, "level"),
+        _count(statements, "statement"),
+    ]
     if catalog.crosswalk is not None:
-        line += f", {len(catalog.crosswalk.themes)} crosswalk themes"
+        parts.append(_count(len(catalog.crosswalk.themes), "crosswalk theme"))
     if catalog.quizzes:
         items = sum(len(q.items) for q in catalog.quizzes.values())
-        line += f", {len(catalog.quizzes)} quizzes with {items} items"
+        parts.append(f"{_count(len(catalog.quizzes), 'quiz', 'quizzes')} with {_count(items, 'item')}")
+    line = "All valid: " + ", ".join(parts)
     print(line + ".")
     return 0
 

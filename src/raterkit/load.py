@@ -102,7 +102,19 @@ def _describe(value: Any) -> str:
 
 def _pydantic_problems(doc: YamlDoc, model: type[BaseModel], exc: ValidationError) -> list[Problem]:
     out = []
-    for err in exc.errors():
+    errors = exc.errors()
+    # A misspelt required key shows up twice (unknown 'titel', missing 'title'): one mistake, one message.
+    misspelt = set()
+    for err in errors:
+        if err["type"] == "extra_forbidden":
+            loc = tuple(err["loc"])
+            holder = _model_at(model, loc[:-1])
+            near = difflib.get_close_matches(str(loc[-1]), list(holder.model_fields) if holder else [], n=1, cutoff=0.6)
+            if near:
+                misspelt.add(loc[:-1] + (near[0],))
+    for err in errors:
+        if err["type"] == "missing" and tuple(err["loc"]) in misspelt:
+            continue
         loc = tuple(err["loc"])
         kind = err["type"]
         value = err.get("input")
@@ -127,7 +139,8 @@ def _pydantic_problems(doc: YamlDoc, model: type[BaseModel], exc: ValidationErro
             message = f"expected text, found {_describe(value)}"
             hint = "Write the text on this line; put it in quotes if it starts with a special character or is yes/no/on/off."
         elif kind == "string_too_short":
-            message, hint = "this text is empty", "Write the text, or remove the key."
+            message = "this text is empty"
+            hint = "Write the text, or remove the item from the list." if isinstance(loc[-1], int) else "Write the text, or remove the key."
         elif kind in ("too_short",) and isinstance(value, list) and not value:
             if loc == ("scale",):
                 message, hint = "the scale is empty", "List the scale's levels here, lowest first, each with an id and a label."

@@ -1,0 +1,47 @@
+# raterkit: two commands matter — `make serve` (build and serve the site) and `make test` (every test).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.raterkit-installed
+export NO_MKDOCS_2_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: serve site site-assessment test validate notebooks bench chromium clean
+
+# A virtual environment with the pinned dependencies (requirements.lock) and raterkit itself.
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -r requirements.lock -e '.[test]'
+	@touch $@
+
+## Build the site into site/ and serve it on http://127.0.0.1:8000 (rebuilds when files change).
+serve: $(STAMP)
+	$(BIN)/mkdocs build --strict
+	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
+
+## Build the site into site/.
+site: $(STAMP)
+	$(BIN)/mkdocs build --strict
+
+## Check framework, crosswalk and quiz files.
+validate: $(STAMP)
+	$(BIN)/raterkit validate
+
+## Debian's Chromium for the browser tests (Playwright cannot download a browser here).
+chromium:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "The browser tests need Chromium at /usr/bin/chromium: run 'sudo apt-get install chromium' (Debian/Ubuntu)." >&2; exit 1; \
+	fi
+
+## Every test, browser tests included.
+test: $(STAMP) chromium
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf site .cache .pytest_cache .hypothesis
