@@ -18,10 +18,11 @@ from typing import Any, Iterable
 from pydantic import BaseModel, ValidationError
 
 from .errors import Problem
-from .model import IMPLICIT_CRITERION_ID, Crosswalk, Framework
+from .model import IMPLICIT_CRITERION_ID, Crosswalk, Framework, Glossary
 from .yamlsource import YamlDoc, field_path, read_yaml
 
 CROSSWALK_NAME = "crosswalk.yaml"
+GLOSSARY_NAME = "glossary.yaml"
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -31,6 +32,7 @@ class Catalog:
 
     frameworks: dict[str, Framework] = field(default_factory=dict)
     crosswalk: Crosswalk | None = None
+    glossary: Glossary | None = None
     quizzes: dict[str, Any] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
 
@@ -423,6 +425,17 @@ def load_crosswalk(path: Path | str, frameworks: dict[str, Framework]) -> tuple[
     return (crosswalk if not problems else None), sorted(set(problems), key=_order)
 
 
+def load_glossary(path: Path | str) -> tuple[Glossary | None, list[Problem]]:
+    path = Path(path)
+    doc, problems = read_yaml(path, shown_path(path))
+    if doc is None:
+        return None, problems
+    try:
+        return Glossary.model_validate(doc.data), problems
+    except ValidationError as exc:
+        return None, problems + _pydantic_problems(doc, Glossary, exc)
+
+
 def _order(p: Problem) -> tuple:
     return (p.path, p.line or 0, p.field, p.message)
 
@@ -448,8 +461,13 @@ def load_catalog(paths: Iterable[Path | str]) -> tuple[Catalog, list[Problem]]:
             problems.append(Problem(str(f), None, "", "no such file or folder", "Check the path."))
     files = [f for f in files if f.exists()]
     crosswalks = [f for f in files if f.name == CROSSWALK_NAME]
+    glossaries = [f for f in files if f.name == GLOSSARY_NAME]
     quizzes = [f for f in files if f.parent.name == "quiz" and f not in crosswalks]
-    frameworks = [f for f in files if f not in crosswalks and f not in quizzes]
+    frameworks = [f for f in files if f not in crosswalks + glossaries + quizzes]
+    for f in glossaries:
+        glossary, found = load_glossary(f)
+        problems += found
+        catalog.glossary = glossary
     first_file: dict[str, str] = {}
     for f in frameworks:
         fw, found = load_framework(f)

@@ -259,3 +259,20 @@ class Quiz(Model):
     @property
     def framework(self) -> str:
         return self.items[0].framework
+
+
+class GlossaryTerm(Model):
+    """A word the frameworks use, explained in plain language."""
+
+    term: Text
+    also: list[Text] = Field(default_factory=list, description="Other forms, e.g. the plural.")
+    definition: Text
+
+
+class Glossary(Model):
+    """Terms shown as hover/tap definitions wherever they appear (frameworks/glossary.yaml)."""
+
+    terms: list[GlossaryTerm] = Field(min_length=1)
+
+    def forms(self) -> dict[str, str]:
+        return {form: t.definition for t in self.terms for form in (t.term, *t.also)}

@@ -1,0 +1,107 @@
+"""The MkDocs plugin: a thin adapter that hands the generated pages and assets to MkDocs.
+
+Everything is loaded and validated in ``on_config``, which MkDocs runs before it empties the
+output folder: a data error stops the build there and the last good site stays as it was.
+This is the only module that imports MkDocs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from importlib import resources
+from pathlib import Path
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from ..load import load_catalog
+from .pages import GeneratedPage, SiteSettings, generate, nav
+
+log = logging.getLogger("mkdocs.plugins.raterkit")
+
+ASSET_DIR = "assets/raterkit"
+CSS = ["rk.css"]
+JS = ["rk-compare.js"]
+
+
+class RaterkitConfig(Config):
+    frameworks = c.Type(str, default="frameworks")
+    quiz = c.Type(str, default="quiz")
+    office = c.Type(str, default="")
+    assessment = c.Type(bool, default=False)
+
+
+class RaterkitPlugin(BasePlugin[RaterkitConfig]):
+    def __init__(self) -> None:
+        self.pages: list[GeneratedPage] = []
+
+    def _paths(self, config) -> list[Path]:
+        root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+        paths = [root / self.config.frameworks]
+        quiz = root / self.config.quiz
+        if quiz.is_dir():
+            paths.append(quiz)
+        return paths
+
+    def on_config(self, config):
+        paths = self._paths(config)
+        catalog, problems = load_catalog(paths)
+        if problems:
+            for p in problems:
+                log.error(str(p))
+            raise PluginError(
+                f"raterkit: {len(problems)} problem{'s' if len(problems) != 1 else ''} in the framework data "
+                "(listed above). The site was not built; the previous site is unchanged."
+            )
+        assessment = self.config.assessment or os.environ.get("RATERKIT_ASSESSMENT", "") not in ("", "0")
+        settings = SiteSettings(
+            office=self.config.office or None,
+            directory_urls=config.use_directory_urls,
+            assessment=assessment,
+        )
+        self.catalog = catalog
+        self.pages = generate(catalog, settings)
+        config.nav = _insert_nav(config.nav, nav(catalog))
+        for name in CSS:
+            config.extra_css.append(f"{ASSET_DIR}/{name}")
+        for name in JS:
+            config.extra_javascript.append(f"{ASSET_DIR}/{name}")
+        return config
+
+    def on_files(self, files: Files, config) -> Files:
+        for page in self.pages:
+            if files.get_file_from_path(page.path) is not None:
+                raise PluginError(f"raterkit: docs/{page.path} would be replaced by a generated page; move or rename it.")
+            files.append(File.generated(config, page.path, content=page.markdown))
+        assets = resources.files("raterkit.site") / "assets"
+        for name in CSS + JS:
+            files.append(File.generated(config, f"{ASSET_DIR}/{name}", content=(assets / name).read_bytes()))
+        return files
+
+    def on_serve(self, server, config, builder):
+        for path in self._paths(config):
+            server.watch(str(path))
+        return server
+
+
+def _insert_nav(user_nav, generated: dict) -> list:
+    """Replace the markers ('raterkit:frameworks', ...) in mkdocs.yml's nav with generated entries."""
+    if not user_nav:
+        out = [{"Home": "index.md"}]
+        titles = {"raterkit:frameworks": "Frameworks", "raterkit:across": "Across frameworks", "raterkit:glossary": "Glossary"}
+        return out + [{titles.get(k, k): v} for k, v in generated.items() if v]
+
+    def walk(node):
+        if isinstance(node, list):
+            return [walk(x) for x in node]
+        if isinstance(node, dict):
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, str) and node in generated:
+            return generated[node]
+        return node
+
+    return walk(user_nav)
