@@ -62,7 +62,7 @@ def test_schema_command_prints_the_committed_schema(capsys):
 
 def test_every_framework_file_points_editors_at_the_schema_and_passes_it():
     schema = framework_schema()
-    files = [f for f in FRAMEWORKS.glob("*.yaml") if f.name != "crosswalk.yaml"]
+    files = [f for f in FRAMEWORKS.glob("*.yaml") if f.name not in ("crosswalk.yaml", "glossary.yaml")]
     assert len(files) >= 5
     for f in files:
         text = f.read_text(encoding="utf-8")

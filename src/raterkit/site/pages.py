@@ -79,7 +79,8 @@ class _Page:
 
     def __init__(self, path: str, title: str, settings: SiteSettings, glossary: Glossary, *, search: bool = True):
         self.path, self.title, self.settings, self.glossary = path, title, settings, glossary
-        self.parts: list[str] = ["---", f"title: {yaml_str(title)}"]
+        # MkDocs' templates print titles without escaping them: escape here.
+        self.parts: list[str] = ["---", f"title: {yaml_str(esc(title))}"]
         if not search:
             self.parts += ["search:", "  exclude: true"]
         self.parts += ["---", ""]
@@ -558,17 +559,17 @@ def nav(catalog: Catalog) -> dict[str, list]:
     for fw in catalog.frameworks.values():
         frameworks.append(
             {
-                fw.title: [
+                esc(fw.title): [
                     {"Overview": overview_path(fw)},
                     {"Matrix": matrix_path(fw)},
-                    {"Levels": [{lv.label: level_path(fw, lv.id)} for lv in fw.scale]},
+                    {"Levels": [{esc(lv.label): level_path(fw, lv.id)} for lv in fw.scale]},
                     {"Compare levels": compare_path(fw)},
                 ]
             }
         )
-    across: list = [{f"{fws[0].competency(cid).title}": across_path(cid)} for cid, fws in shared_criteria_groups(catalog)]
+    across: list = [{esc(fws[0].competency(cid).title): across_path(cid)} for cid, fws in shared_criteria_groups(catalog)]
     if catalog.crosswalk is not None:
-        across.append({catalog.crosswalk.title: CROSSWALK_PATH})
+        across.append({esc(catalog.crosswalk.title): CROSSWALK_PATH})
     out = {"raterkit:frameworks": frameworks, "raterkit:across": across}
     if catalog.glossary is not None:
         out["raterkit:glossary"] = GLOSSARY_PATH

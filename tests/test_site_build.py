@@ -1,0 +1,100 @@
+"""A real `mkdocs build --strict`: the site from the data alone, and the last good site kept on bad data."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+from conftest import FRAMEWORKS, ROOT, copy_project, mkdocs_build
+
+
+def _tree_digest(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_every_framework_has_its_pages(seed_site, catalog):
+    for fw in catalog.frameworks.values():
+        base = seed_site / "frameworks" / fw.id
+        assert (base / "index.html").exists()
+        assert (base / "matrix" / "index.html").exists()
+        assert (base / "compare" / "index.html").exists()
+        for level in fw.scale:
+            assert (base / "levels" / level.id / "index.html").exists()
+        pairs = list((base / "compare").glob("*-vs-*/index.html"))
+        assert len(pairs) == len(fw.scale) * (len(fw.scale) - 1) // 2
+    for page in ("index.html", "glossary/index.html", "across/crosswalk/index.html", "across/customer-relations/index.html"):
+        assert (seed_site / page).exists(), page
+
+
+def test_generated_pages_are_not_written_into_docs():
+    assert sorted(p.name for p in (ROOT / "docs").rglob("*.md")) == sorted(
+        p.name for p in (ROOT / "docs").rglob("*.md") if not str(p.relative_to(ROOT / "docs")).startswith("frameworks")
+    )
+    assert not (ROOT / "docs" / "frameworks").exists()
+
+
+def test_every_statement_is_in_the_search_index(seed_site, catalog):
+    index = json.loads((seed_site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    text = " ".join(re.sub(r"<[^>]+>", "", d["text"]) for d in index["docs"])
+    text = re.sub(r"\s+", " ", text).replace("&quot;", '"').replace("&#x27;", "'").replace("&amp;", "&").replace("&#39;", "'")
+    missing = [s.address for fw in catalog.frameworks.values() for s in fw.statements() if fw.fill(s.text) not in text]
+    assert missing == []
+
+
+def test_every_statement_has_its_permalink_anchor_on_the_matrix(seed_site, catalog):
+    for fw in catalog.frameworks.values():
+        html = (seed_site / "frameworks" / fw.id / "matrix" / "index.html").read_text(encoding="utf-8")
+        for s in fw.statements():
+            assert f'id="{s.anchor}"' in html, s.address
+
+
+def test_office_placeholder_is_filled_from_the_plugin_option(tmp_path):
+    project = copy_project(tmp_path / "p")
+    cfg = project / "mkdocs.yml"
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace('office: ""', "office: Trade Compliance Center"), encoding="utf-8")
+    result = mkdocs_build(project, tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    html = (tmp_path / "out" / "frameworks" / "ita-customer-service-element" / "index.html").read_text(encoding="utf-8")
+    assert "comply with Trade Compliance Center standards" in html
+    assert "Insert &quot;office&quot; name" not in html and 'Insert "office" name' not in html
+    assert "at least 15%" in html
+
+
+def test_broken_framework_fails_the_build_and_leaves_the_last_good_site_byte_for_byte(tmp_path):
+    project = copy_project(tmp_path / "p")
+    out = tmp_path / "out"
+    assert mkdocs_build(project, out).returncode == 0
+    before = _tree_digest(out)
+    assert len(before) > 50
+    bad = project / "frameworks" / "customer-service-rubric.yaml"
+    bad.write_text(bad.read_text(encoding="utf-8").replace("      meets-expectations:\n", "      meets-expectation:\n"), encoding="utf-8")
+    result = mkdocs_build(project, out)
+    assert result.returncode != 0
+    assert re.search(
+        r"frameworks/customer-service-rubric\.yaml:\d+: competencies\[0\]\.descriptors\.meets-expectation: "
+        r"'meets-expectation' is not a level of this scale",
+        result.stderr,
+    ), result.stderr
+    assert "Traceback" not in result.stderr
+    assert _tree_digest(out) == before
+
+
+def test_a_new_framework_file_adds_its_pages_with_no_code_change(odd_site):
+    base = odd_site / "frameworks" / "odd-shape-test"
+    matrix = (base / "matrix" / "index.html").read_text(encoding="utf-8")
+    assert matrix.count('<th scope="col">') >= 6  # row header + five levels
+    assert "Not described" in matrix
+    assert (base / "compare" / "L1-vs-L5" / "index.html").exists()
+    home = (odd_site / "index.html").read_text(encoding="utf-8")
+    assert "frameworks/odd-shape-test/" in home  # in the navigation
+
+
+def test_framework_text_is_escaped_in_every_built_file(odd_site):
+    for page in (odd_site / "frameworks" / "odd-shape-test").rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "<script>window.__pwned" not in html, page
+        assert '<img src=x onerror' not in html and '<img src="x" onerror' not in html, page
+        assert 'href="javascript:' not in html, page
