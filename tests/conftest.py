@@ -76,6 +76,7 @@ def serve(folder: Path):
     """Serve a built site on 127.0.0.1 (a free port) from a thread; returns (base_url, server)."""
     handler = functools.partial(_Quiet, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}/", server
 
@@ -105,6 +106,7 @@ def seed_url(seed_site):
     url, server = serve(seed_site)
     yield url
     server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture(scope="session")
@@ -112,6 +114,7 @@ def odd_url(odd_site):
     url, server = serve(odd_site)
     yield url
     server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture(scope="session")
