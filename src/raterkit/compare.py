@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass
 from typing import Literal
 
 Op = Literal["same", "removed", "added"]
-_TOKEN = re.compile(r"\s*\S+\s*|\s+")  # a word with the spaces around it
 
 
 @dataclass(frozen=True)
@@ -21,53 +19,38 @@ def word_diff(old: str, new: str) -> list[Segment]:
     """Segments turning ``old`` into ``new``: words kept, removed (only in old), added (only in new).
 
     Words are compared whole, ignoring case and trailing punctuation, so "customers." and
-    "customers" count as the same word; whitespace is kept as it was. Joining the 'same' and
-    'added' segments gives back ``new``; 'same' and 'removed' give back ``old`` up to spacing.
+    "customers" count as the same word (the newer spelling is kept). Texts are taken as words
+    separated by single spaces; each segment after the first starts with its separating space.
+    Joining the 'same' and 'added' segments gives the words of ``new``; 'same' and 'removed'
+    give the words of ``old`` (up to the punctuation of matched words).
     """
-    a, b = _TOKEN.findall(old), _TOKEN.findall(new)
-    matcher = difflib.SequenceMatcher(None, [_key(t) for t in a], [_key(t) for t in b], autojunk=False)
+    a, b = old.split(), new.split()
+    matcher = difflib.SequenceMatcher(None, [_key(w) for w in a], [_key(w) for w in b], autojunk=False)
     out: list[Segment] = []
+    started = False
+
+    def emit(op: Op, words: list[str]) -> None:
+        nonlocal started
+        if not words:
+            return
+        text = (" " if started else "") + " ".join(words)
+        started = True
+        if out and out[-1].op == op:
+            out[-1] = Segment(op, out[-1].text + text)
+        else:
+            out.append(Segment(op, text))
+
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
-            # keep the newer spelling of matched words (punctuation can differ)
-            _push(out, "same", "".join(b[j1:j2]))
+            emit("same", b[j1:j2])
         else:
-            if i2 > i1:
-                _push(out, "removed", "".join(a[i1:i2]))
-            if j2 > j1:
-                _push(out, "added", "".join(b[j1:j2]))
-    return _tidy(out)
-
-
-def _key(token: str) -> str:
-    return token.strip().lower().rstrip(".,;:")
-
-
-def _push(out: list[Segment], op: Op, text: str) -> None:
-    if not text:
-        return
-    if out and out[-1].op == op:
-        out[-1] = Segment(op, out[-1].text + text)
-    else:
-        out.append(Segment(op, text))
-
-
-def _tidy(segments: list[Segment]) -> list[Segment]:
-    """Keep changes to whole words: whitespace at the edges of a change becomes unchanged text."""
-    out: list[Segment] = []
-    for seg in segments:
-        if seg.op == "same":
-            _push(out, "same", seg.text)
-        elif not seg.text.strip():
-            if seg.op == "added":  # a change in spacing alone is no change worth marking
-                _push(out, "same", seg.text)
-        else:
-            core = seg.text.strip()
-            lead, trail = seg.text[: seg.text.index(core)], seg.text[seg.text.index(core) + len(core) :]
-            _push(out, "same", lead)
-            _push(out, seg.op, core)
-            _push(out, "same", trail)
+            emit("removed", a[i1:i2])
+            emit("added", b[j1:j2])
     return out
+
+
+def _key(word: str) -> str:
+    return word.lower().rstrip(".,;:")
 
 
 def changed_share(segments: list[Segment]) -> float:

@@ -56,13 +56,14 @@ def segments_html(segments: Iterable[Segment], show: str) -> str:
     """One side of a comparison: ``show='old'`` marks removed words, ``'new'`` marks added words."""
     out = []
     for seg in segments:
+        space = " " if seg.text.startswith(" ") else ""
         if seg.op == "same":
             out.append(esc(seg.text))
         elif seg.op == "removed" and show == "old":
-            out.append(f"<del>{esc(seg.text)}</del>")
+            out.append(f"{space}<del>{esc(seg.text.lstrip())}</del>")
         elif seg.op == "added" and show == "new":
-            out.append(f"<ins>{esc(seg.text)}</ins>")
-    return "".join(out)
+            out.append(f"{space}<ins>{esc(seg.text.lstrip())}</ins>")
+    return "".join(out).lstrip()
 
 
 class Glossary:

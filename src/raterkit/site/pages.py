@@ -550,13 +550,23 @@ def generate(catalog: Catalog, settings: SiteSettings | None = None) -> list[Gen
         pages.append(_crosswalk(catalog, s, g))
     if catalog.glossary is not None:
         pages.append(_glossary(catalog, s))
+    from .quizpages import generate_quizzes  # quizpages builds on this module's pieces
+
+    pages += generate_quizzes(catalog, s, g)
     return pages
+
+
+#: Above this many frameworks the navigation lists only the "All frameworks" page, which links
+#: every framework: MkDocs renders the whole nav into every page, so listing them all would make
+#: the build grow with the square of the number of frameworks.
+NAV_LIMIT = 40
 
 
 def nav(catalog: Catalog) -> dict[str, list]:
     """Navigation sections for the generated pages, keyed by the marker that mkdocs.yml uses."""
     frameworks: list = [{"All frameworks": INDEX_PATH}]
-    for fw in catalog.frameworks.values():
+    listed = list(catalog.frameworks.values()) if len(catalog.frameworks) <= NAV_LIMIT else []
+    for fw in listed:
         frameworks.append(
             {
                 esc(fw.title): [
@@ -570,7 +580,9 @@ def nav(catalog: Catalog) -> dict[str, list]:
     across: list = [{esc(fws[0].competency(cid).title): across_path(cid)} for cid, fws in shared_criteria_groups(catalog)]
     if catalog.crosswalk is not None:
         across.append({esc(catalog.crosswalk.title): CROSSWALK_PATH})
-    out = {"raterkit:frameworks": frameworks, "raterkit:across": across}
+    from .quizpages import quiz_nav
+
+    out = {"raterkit:frameworks": frameworks, "raterkit:across": across, "raterkit:quizzes": quiz_nav(catalog)}
     if catalog.glossary is not None:
         out["raterkit:glossary"] = GLOSSARY_PATH
     return out
