@@ -24,8 +24,8 @@ from .pages import GeneratedPage, SiteSettings, generate, nav
 log = logging.getLogger("mkdocs.plugins.raterkit")
 
 ASSET_DIR = "assets/raterkit"
-CSS = ["rk.css"]
-JS = ["rk-compare.js"]
+CSS = ["rk.css", "rk-quiz.css"]
+JS = ["rk-compare.js", "rk-quiz.js"]
 
 
 class RaterkitConfig(Config):
