@@ -7,7 +7,7 @@ STAMP := $(VENV)/.raterkit-installed
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: serve site site-assessment test validate notebooks bench chromium clean
+.PHONY: serve site site-assessment test validate chromium clean
 
 # A virtual environment with the pinned dependencies (requirements.lock) and raterkit itself.
 $(STAMP): pyproject.toml requirements.lock
@@ -44,4 +44,4 @@ test: $(STAMP) chromium
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf site .cache .pytest_cache .hypothesis
+	rm -rf site site-assessment .cache .pytest_cache .hypothesis
