@@ -79,6 +79,294 @@ def cmd_addresses(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+# --------------------------------------------------------------------------------------------
+# score and agreement: response files against a quiz's key, and many raters on the same items
+
+ALPHA_RELIABLE = 0.800  # Krippendorff (2004): reliable
+ALPHA_TENTATIVE = 0.667  # Krippendorff (2004): tentative conclusions only
+
+
+def _say(*lines: str) -> None:
+    for line in lines:
+        print(line, file=sys.stderr)
+
+
+def _data_paths(given: Sequence[str] | None) -> list[str]:
+    """--data paths; a folder holding frameworks/ or quiz/ stands for those folders."""
+    if not given:
+        return _default_paths()
+    out: list[str] = []
+    for name in given:
+        path = Path(name)
+        inner = [path / sub for sub in DEFAULT_DATA if (path / sub).is_dir()] if path.is_dir() else []
+        out += [str(p) for p in inner] or [name]
+    return out
+
+
+def _quiz_catalog(args: argparse.Namespace):
+    """(catalog, None) ready to read responses against, or (None, exit code) after saying why."""
+    import difflib
+
+    command = args.command
+    paths = _data_paths(args.data)
+    if not paths:
+        _say(f"raterkit {command}: no frameworks/ or quiz/ folder here",
+             "    Run the command in the project folder, or name the folders that hold the framework "
+             "and quiz files with --data.")
+        return None, 2
+    catalog, problems = load_catalog(paths)
+    if problems:
+        for problem in problems:
+            _say(str(problem))
+        _say(f"raterkit {command}: the framework and quiz files above have problems, so no responses were read",
+             "    Fix them first; 'raterkit validate' lists them.")
+        return None, 1
+    if not catalog.quizzes:
+        _say(f"raterkit {command}: no quizzes found in {', '.join(paths)}",
+             "    Quizzes are YAML files in a folder named quiz/; name it with --data, "
+             "or use 'raterkit agreement --levels' for ratings that belong to no quiz.")
+        return None, 1
+    if args.quiz is not None and args.quiz not in catalog.quizzes:
+        near = difflib.get_close_matches(args.quiz, list(catalog.quizzes), n=1)
+        guess = f"Did you mean '{near[0]}'? " if near else ""
+        _say(f"raterkit {command}: no quiz '{args.quiz}'",
+             f"    {guess}Quizzes: {', '.join(sorted(catalog.quizzes))}.")
+        return None, 2
+    return catalog, None
+
+
+def _read_checked(args: argparse.Namespace, responses) -> int | None:
+    """Print the problems of a read; an exit code when there is nothing to go on with."""
+    for problem in responses.problems:
+        _say(str(problem))
+    if responses.spans_quizzes:
+        _say(responses.summary_line())
+        return 2
+    if responses.kept == 0:
+        task = "score" if args.command == "score" else "compare"
+        _say(f"raterkit {args.command}: no response row could be used, so there is nothing to {task}",
+             "    Fix the problems above, or name other response files, and run the command again.",
+             responses.summary_line())
+        return 1
+    return None
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def _decimal(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return "—"
+    if signed and round(value, 2) != 0:
+        return f"{value:+.2f}"
+    return f"{abs(value) if round(value, 2) == 0 else value:.2f}"
+
+
+def _leaning(bias: float | None) -> str:
+    from .agreement import BIAS_THRESHOLD
+
+    if bias is None or abs(bias) < BIAS_THRESHOLD - 1e-12:
+        return "—"
+    return "lenient" if bias > 0 else "severe"
+
+
+def _columns(header: list[str], rows: list[list[str]], align: str, indent: str = "") -> list[str]:
+    """Rows as aligned text: 'l' or 'r' per column."""
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+
+    def line(cells: list[str]) -> str:
+        parts = [c.ljust(w) if a == "l" else c.rjust(w) for c, w, a in zip(cells, widths, align)]
+        return (indent + "  ".join(parts)).rstrip()
+
+    return [line(header)] + [line(r) for r in rows]
+
+
+def _pass_rule(quiz, n_levels: int):
+    from .scoring import PassRule
+
+    rule = PassRule.default_for(n_levels)
+    spec = quiz.pass_rule
+    if spec is None:
+        return rule
+    return PassRule(
+        exact=spec.exact if spec.exact is not None else rule.exact,
+        within_one=spec.within_one if spec.within_one is not None else rule.within_one,
+        max_abs_bias=spec.max_abs_bias if spec.max_abs_bias is not None else rule.max_abs_bias,
+    )
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    import csv
+
+    from .responses import read_responses
+    from .scoring import score_matrix
+
+    catalog, code = _quiz_catalog(args)
+    if catalog is None:
+        return code
+    responses = read_responses(args.responses, catalog, args.quiz)
+    code = _read_checked(args, responses)
+    if code is not None:
+        return code
+    quiz = catalog.quizzes[responses.quiz]
+    raters, items, ratings = responses.matrix()
+    n_levels = len(responses.level_ids)
+    rule = _pass_rule(quiz, n_levels)
+    scores = score_matrix(ratings, responses.key_positions(), n_levels, rule)
+    records = [{"rater": r["rater"], "quiz": quiz.id, **r} for r in scores.records(raters)]
+
+    if args.format == "json":
+        print(json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False))
+    elif args.format == "csv":
+        fields = list(records[0])
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(fields)
+        for record in records:
+            writer.writerow(["" if record[f] is None else str(record[f]).lower() if isinstance(record[f], bool)
+                             else record[f] for f in fields])
+    else:
+        rows = [
+            [
+                r["rater"], f"{r['n']}/{len(items)}", _percent(r["exact"]), _percent(r["within_one"]),
+                str(r["off_two_plus"]), _decimal(r["bias"], signed=True), _leaning(r["bias"]),
+                _decimal(r["mad"]), _decimal(r["qwk"]), "pass" if r["passed"] else "not yet",
+            ]
+            for r in records
+        ]
+        header = ["rater", "rated", "exact", "within one", "off by 2+", "bias", "", "MAD", "QWK", "result"]
+        passed = sum(r["passed"] for r in records)
+        lines = [
+            f"Quiz {quiz.id} ({quiz.title}): {_count(len(items), 'item')}, "
+            f"scale {', '.join(responses.level_ids)} (lowest first).",
+            "",
+            *_columns(header, rows, "lrrrrrlrrl"),
+            "",
+            "Bias is the average distance from the reference level: + lenient, - severe. "
+            "MAD: average distance either way. QWK: quadratic weighted kappa with the reference.",
+            f"Pass rule: {rule.describe()}.",
+            f"{passed} of {_count(len(records), 'rater')} passed.",
+        ]
+        print("\n".join(lines))
+    _say(responses.summary_line())
+    return 0
+
+
+def _parse_levels(text: str) -> list[str] | None:
+    levels = [part.strip() for part in text.split(",")]
+    folded = [level.casefold() for level in levels]
+    if len(levels) < 2 or "" in levels or len(set(folded)) != len(folded):
+        return None
+    return levels
+
+
+def _alpha_words(alpha: float | None) -> str:
+    if alpha is None:
+        return "cannot be computed: it needs behaviours rated by two raters or more, and some variation"
+    if alpha >= ALPHA_RELIABLE:
+        verdict = "reliable agreement"
+    elif alpha >= ALPHA_TENTATIVE:
+        verdict = "tentative agreement"
+    else:
+        verdict = "unreliable agreement"
+    return f"{alpha:.2f}: {verdict}"
+
+
+def cmd_agreement(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from .agreement import summarize
+    from .responses import read_responses
+
+    title = None
+    if args.levels is not None:
+        levels = _parse_levels(args.levels)
+        if levels is None:
+            _say(f"raterkit agreement: --levels '{args.levels}' needs two or more different level ids",
+                 "    List the scale's levels, lowest first, separated by commas: --levels I,II,III,IV")
+            return 2
+        responses = read_responses(args.responses, levels=levels)
+    else:
+        catalog, code = _quiz_catalog(args)
+        if catalog is None:
+            return code
+        responses = read_responses(args.responses, catalog, args.quiz)
+        if responses.quiz is not None:
+            title = catalog.quizzes[responses.quiz].title
+    code = _read_checked(args, responses)
+    if code is not None:
+        return code
+
+    raters, items, positions = responses.matrix()
+    rated = (positions >= 0).any(axis=0)  # quiz items nobody rated are left out
+    ratings = np.where(positions >= 0, positions, np.nan)[:, rated]
+    item_ids = [item for item, r in zip(items, rated) if r]
+    key = responses.key_positions()[rated] if responses.key is not None else None
+    n_levels = len(responses.level_ids)
+    try:
+        summary = summarize(ratings, key, n_levels, labels=responses.level_ids, item_ids=item_ids, rater_ids=raters)
+    except ValueError:  # a level id that clashes with a column name of the item table
+        labels = [f"level {level}" for level in responses.level_ids]
+        summary = summarize(ratings, key, n_levels, labels=labels, item_ids=item_ids, rater_ids=raters)
+    summary = {"quiz": responses.quiz, "scale": list(responses.level_ids), **summary}
+
+    if args.format == "json":
+        print(json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False))
+    else:
+        print("\n".join(_agreement_lines(summary, title)))
+    _say(responses.summary_line())
+    return 0
+
+
+def _agreement_lines(summary: dict, title: str | None) -> list[str]:
+    alpha, icc = summary["alpha"], summary["icc"]
+    n_raters = summary["raters"]
+    where = f"Quiz {summary['quiz']} ({title})" if summary["quiz"] else "Your own scale"
+    lines = [
+        f"{where}, scale {', '.join(summary['scale'])} (lowest first).",
+        f"{_count(n_raters, 'rater')}, {_count(summary['items'], 'behaviour')}. "
+        f"Krippendorff's alpha (ordinal) {_alpha_words(alpha['ordinal'])}.",
+        f"Also: alpha nominal {_decimal(alpha['nominal'])}, interval {_decimal(alpha['interval'])}; "
+        f"Fleiss' kappa {_decimal(summary['fleiss_kappa'])}; "
+        f"ICC(2,1) {_decimal(icc['ICC2'])} for one rater, ICC(2,k) {_decimal(icc['ICC2k'])} "
+        f"for the average of {n_raters}.",
+        f"Alpha of {ALPHA_RELIABLE:.3f} or more is reliable, {ALPHA_TENTATIVE:.3f} or more allows "
+        "tentative conclusions, below that is unreliable (Krippendorff 2004).",
+        "",
+    ]
+    by_item = {str(record["item"]): record for record in summary["per_item"]}
+    if summary["discuss_first"]:
+        lines.append("Discuss first:")
+        rows = []
+        for item in summary["discuss_first"]:
+            record = by_item[item]
+            counts = ", ".join(f"{level} ×{n}" for level, n in record["counts"].items() if n)
+            if record["reference"] is None:
+                note = f"most chose {record['mode']}"
+            else:
+                note = f"reference {record['reference']}, most chose {record['mode']}"
+                if record["off_key"]:
+                    note += " (the room settled away from the reference)"
+            rows.append([item, counts, note])
+        lines += _columns(["behaviour", "ratings", ""], rows, "lll", indent="  ")
+    else:
+        lines.append("Discuss first: nothing; no behaviour splits the room or sits away from the reference.")
+    lines.append("")
+    if summary["per_rater"]:
+        lines.append("Raters against the reference:")
+        rows = [
+            [
+                str(r["rater"]), str(r["n"]), _percent(r["exact"]), _percent(r["within_one"]),
+                _decimal(r["bias"], signed=True), ", ".join(r["effects"]) or "no rater effects",
+            ]
+            for r in summary["per_rater"]
+        ]
+        lines += _columns(["rater", "rated", "exact", "within one", "bias", "effects"], rows, "lrrrrl", indent="  ")
+    else:
+        lines.append("Raters: no reference levels (--levels), so no accuracy or rater effects per rater.")
+    return lines
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="raterkit", description="Performance frameworks, calibration quizzes and workshop statistics.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -91,6 +379,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("addresses", help="list every statement's address and text")
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.set_defaults(func=cmd_addresses)
+    responses_help = "response files (CSV or JSON) or folders of them"
+    data_help = "framework and quiz files or folders (default: frameworks/ and quiz/)"
+    p = sub.add_parser("score", help="score each rater's responses against the quiz's reference levels")
+    p.add_argument("responses", nargs="+", metavar="RESPONSES", help=responses_help)
+    p.add_argument("--quiz", metavar="ID", help="the quiz the responses answer (default: the one their items belong to)")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--data", nargs="+", action="extend", metavar="PATH", help=data_help)
+    p.set_defaults(func=cmd_score)
+    p = sub.add_parser("agreement", help="how far many raters agree on the same items")
+    p.add_argument("responses", nargs="+", metavar="RESPONSES", help=responses_help)
+    scale = p.add_mutually_exclusive_group()
+    scale.add_argument("--quiz", metavar="ID", help="the quiz the responses answer (default: the one their items belong to)")
+    scale.add_argument("--levels", metavar="I,II,...", help="your own scale, lowest first: items need not be in any quiz")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--data", nargs="+", action="extend", metavar="PATH", help=data_help)
+    p.set_defaults(func=cmd_agreement)
     return parser
 
 

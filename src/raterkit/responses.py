@@ -1,0 +1,672 @@
+"""Read response files (who rated which item at which level) into checked, tidy rows.
+
+Responses are long and tidy: one row per rater x item. The same data comes in two formats:
+
+* CSV with the header ``rater,item,rating`` and optional ``quiz`` and ``timestamp`` columns,
+  in any order, header names in any case. Files saved by Excel load as they are: a UTF-8
+  byte-order mark, CRLF line endings and ``;`` (or tab) separators are recognised, the
+  separator being read off the header line. Other columns are ignored.
+* JSON, as the site exports it: ``{"rater": ..., "quiz": ..., "responses": [{"item": ...,
+  "rating": ..., "timestamp": ...}, ...]}``, or a list of such objects. An object without
+  ``responses`` is read as one response row carrying its own ``rater``, so a list of flat
+  rows (``pandas.DataFrame.to_json(orient="records")``) loads too.
+
+A rating is a level id (``III``) or a level label (``Level III``), in any case, spaces around
+it ignored; rows keep the level id. Bad rows are reported and skipped, good rows are kept:
+every skipped row gets exactly one :class:`~raterkit.errors.Problem` naming its file and line
+(for JSON, the line where the response object starts), so ``read == kept + skipped`` always
+holds. A file that cannot be read at all (not UTF-8, not valid JSON, no header) is one
+problem and contributes no rows. Nothing here raises on bad data; misuse of the API raises
+``ValueError``.
+
+Which scale the ratings are on:
+
+* ``catalog`` and ``quiz_id``: the quiz's items and its framework's scale; other items are
+  skipped.
+* ``catalog`` alone: each row's item names its quiz (item ids are unique across quizzes).
+  All rows must then belong to one quiz, since one scale is scored at a time. When they
+  span several quizzes no quiz is guessed: every row is skipped, the set's
+  ``spans_quizzes`` lists the quizzes, and the last problem asks for a quiz to be chosen.
+* ``levels`` (level ids, lowest first): any item id is accepted and there is no key.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import difflib
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from json.decoder import scanstring
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+import numpy as np
+
+from .errors import Problem
+
+if TYPE_CHECKING:
+    from .load import Catalog
+    from .model import Quiz
+
+__all__ = ["ResponseRow", "ResponseSet", "read_responses", "RESPONSE_SUFFIXES"]
+
+#: File endings read from a folder (compared in lower case).
+RESPONSE_SUFFIXES = (".csv", ".json")
+REQUIRED_COLUMNS = ("rater", "item", "rating")
+OPTIONAL_COLUMNS = ("quiz", "timestamp")
+COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+SEPARATORS = (",", ";", "\t")
+
+UTF8_HINT = (
+    "Save the file as UTF-8 text (in Excel: File > Save As > \"CSV UTF-8 (Comma delimited)\"; "
+    "in other editors: Encoding: UTF-8)."
+)
+
+
+@dataclass(frozen=True)
+class ResponseRow:
+    """One kept response: a rater's rating of an item, with the level id and where it was read."""
+
+    rater: str
+    item: str
+    rating: str  # the level id, whatever form the file wrote it in
+    quiz: str | None
+    timestamp: str | None
+    path: str
+    line: int
+
+
+@dataclass
+class ResponseSet:
+    """Every kept row, a problem per skipped row, the counts and the scale the rows are on."""
+
+    rows: list[ResponseRow]
+    problems: list[Problem]
+    read: int
+    kept: int
+    skipped: int
+    level_ids: list[str]
+    level_labels: list[str]
+    items: list[str]
+    key: dict[str, str] | None
+    #: The quiz the rows were read against (None with ``levels=`` or when none could be chosen).
+    quiz: str | None = None
+    #: Quizzes the rows belong to when they span more than one and no quiz was named.
+    spans_quizzes: list[str] = field(default_factory=list)
+
+    def raters(self) -> list[str]:
+        """Rater names in the order they first appear in the files."""
+        return list(dict.fromkeys(row.rater for row in self.rows))
+
+    def matrix(self) -> tuple[list[str], list[str], np.ndarray]:
+        """(raters, items, ratings): level positions (0 = lowest), -1 where a rater gave none."""
+        raters, items = self.raters(), list(self.items)
+        rater_at = {rater: r for r, rater in enumerate(raters)}
+        item_at = {item: i for i, item in enumerate(items)}
+        position = {level: p for p, level in enumerate(self.level_ids)}
+        ratings = np.full((len(raters), len(items)), -1, dtype=np.int64)
+        for row in self.rows:
+            ratings[rater_at[row.rater], item_at[row.item]] = position[row.rating]
+        return raters, items, ratings
+
+    def key_positions(self) -> np.ndarray:
+        """The reference level's position of every item in ``items``."""
+        if self.key is None:
+            raise ValueError(
+                "key_positions() needs a key, and responses read with levels= have none; "
+                "read them with a catalog (and quiz_id) to score against the reference levels."
+            )
+        position = {level: p for p, level in enumerate(self.level_ids)}
+        return np.array([position[self.key[item]] for item in self.items], dtype=np.int64)
+
+    def summary_line(self) -> str:
+        rows = "row" if self.read == 1 else "rows"
+        return f"Read {self.read} {rows}: {self.kept} kept, {self.skipped} skipped."
+
+
+# --------------------------------------------------------------------------------------------
+# Reading files into entries (one per data row), before anything is checked against a scale
+
+
+@dataclass
+class _Entry:
+    """One data row as written: its cells (text or None), or the reason it cannot be used."""
+
+    path: str
+    line: int
+    cells: dict[str, str | None]
+    problem: Problem | None = None
+
+
+def _shown(path: Path) -> str:
+    from .load import shown_path
+
+    return shown_path(path)
+
+
+def _expand(paths: Iterable[Path | str]) -> list[tuple[Path, Problem | None]]:
+    """Files named, and the response files directly inside folders named (sorted by name)."""
+    out: list[tuple[Path, Problem | None]] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = sorted(
+                (f for f in path.iterdir() if f.is_file() and f.suffix.lower() in RESPONSE_SUFFIXES),
+                key=lambda f: f.name,
+            )
+            if not found:
+                out.append((path, Problem(
+                    _shown(path), None, "", "no .csv or .json files in this folder",
+                    "Put the response files (CSV or JSON) in this folder, or name the files themselves.",
+                )))
+            out += [(f, None) for f in found]
+        elif not path.exists():
+            out.append((path, Problem(_shown(path), None, "", "no such file or folder", "Check the path.")))
+        else:
+            out.append((path, None))
+    return out
+
+
+def _read_file(path: Path) -> list[_Entry | Problem]:
+    """The entries of one file in order; a Problem in the list is a problem of the whole file."""
+    shown = _shown(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return [Problem(shown, None, "", f"cannot read the file ({exc.strerror})", "Check the path and permissions.")]
+    try:
+        text = raw.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a byte-order mark
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return [Problem(shown, line, "", f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be read)", UTF8_HINT)]
+    if not text.strip():
+        return [Problem(
+            shown, 1, "", "the file is empty",
+            "Export the responses again; a CSV file starts with the header rater,item,rating.",
+        )]
+    suffix = path.suffix.lower()
+    is_json = suffix == ".json" or (suffix != ".csv" and text.lstrip()[:1] in ("{", "["))
+    return _read_json(text, shown) if is_json else _read_csv(text, shown)
+
+
+def _separator(header_line: str) -> str:
+    """The separator that splits the header into the required columns, else the commonest one."""
+    for sep in SEPARATORS:
+        names = {cell.strip().strip('"').strip().lower() for cell in header_line.split(sep)}
+        if set(REQUIRED_COLUMNS) <= names:
+            return sep
+    return max(SEPARATORS, key=header_line.count)
+
+
+def _read_csv(text: str, shown: str) -> list[_Entry | Problem]:
+    first = next(line for line in text.splitlines() if line.strip())
+    sep = _separator(first)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    out: list[_Entry | Problem] = []
+    header: list[str] | None = None
+    header_line = 0
+    end = 0  # the last physical line read so far
+    try:
+        for cells in reader:
+            start, end = end + 1, reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue  # a blank line, or an Excel row of empty cells
+            if header is None:
+                header_line = start
+                header = [cell.strip().lower() for cell in cells]
+                while header and not header[-1]:
+                    header.pop()  # Excel keeps separators of deleted columns
+                problem = _header_problem(header, shown, start)
+                if problem:
+                    return [problem]
+                continue
+            if len(cells) > len(header) and not any(cell.strip() for cell in cells[len(header):]):
+                cells = cells[: len(header)]
+            if len(cells) != len(header):
+                word = "cell" if len(cells) == 1 else "cells"
+                shown_sep = "tab" if sep == "\t" else f"'{sep}'"
+                out.append(_Entry(shown, start, {}, Problem(
+                    shown, start, "",
+                    f"this row has {len(cells)} {word} but the header on line {header_line} has {len(header)}; row skipped",
+                    f"Give every row one cell per column ({', '.join(h for h in header if h)}). "
+                    f"A {shown_sep} inside a cell needs the cell in double quotes, e.g. \"Smith{sep} Ana\".",
+                )))
+                continue
+            row = dict(zip(header, cells))
+            out.append(_Entry(shown, start, {name: row.get(name) for name in COLUMNS}))
+    except csv.Error as exc:
+        out.append(Problem(
+            shown, end + 1, "", f"the rest of the file cannot be read as CSV ({exc})",
+            "Open the file in a spreadsheet and save it again as CSV UTF-8.",
+        ))
+    if header is None:  # pragma: no cover - a non-blank text always yields a row
+        out.append(Problem(shown, 1, "", "the file is empty", "Export the responses again."))
+    return out
+
+
+def _header_problem(header: list[str], shown: str, line: int) -> Problem | None:
+    example = (
+        "The first line names the columns: rater,item,rating (and optionally quiz,timestamp), "
+        "for example:\n        rater,item,rating\n        Ana Ruiz,cp1-01,III"
+    )
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if len(missing) == len(REQUIRED_COLUMNS):
+        return Problem(shown, line, "", "the first line is not a header (no rater, item or rating column)", example)
+    if missing:
+        names = " and ".join(f"'{m}'" for m in missing)
+        found = ", ".join(h for h in header if h)
+        guesses = []
+        for name in missing:
+            near = difflib.get_close_matches(name, [h for h in header if h not in COLUMNS], n=1, cutoff=0.6)
+            guesses += [f"'{near[0]}' for '{name}'"] if near else []
+        guess = f"Did you mean {', '.join(guesses)}? " if guesses else ""
+        word = "column" if len(missing) == 1 else "columns"
+        return Problem(shown, line, "", f"the header has no {names} {word} (found: {found})", guess + example)
+    repeated = sorted({h for h in header if h in COLUMNS and header.count(h) > 1})
+    if repeated:
+        return Problem(shown, line, "", f"the header names the column '{repeated[0]}' twice",
+                       "Name each column once: rater,item,rating (and optionally quiz,timestamp).")
+    return None
+
+
+class _Obj(dict):
+    """A JSON object that remembers where it starts in the text."""
+
+    offset: int = 0
+
+
+class _Arr(list):
+    """A JSON array that remembers where each element starts."""
+
+    offsets: list[int]
+
+
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _parse_json(text: str, i: int = 0, depth: int = 3) -> tuple[Any, int]:
+    """Parse one JSON value at ``i`` keeping the start offset of every object and array element.
+
+    ``json`` gives no positions, and a problem must name the line of the response it is about.
+    The outer ``depth`` levels (a list of raters, a rater, their responses) are walked here;
+    anything deeper is handed to ``json``'s own fast decoder. Only called on text that
+    ``json.loads`` has accepted, so it need not report syntax errors.
+    """
+    i = _WHITESPACE.match(text, i).end()
+    char = text[i]
+    if depth == 0 or char not in "{[":
+        return _DECODER.raw_decode(text, i)
+    if char == "{":
+        obj = _Obj()
+        obj.offset = i
+        i = _WHITESPACE.match(text, i + 1).end()
+        if text[i] == "}":
+            return obj, i + 1
+        while True:
+            key, i = scanstring(text, i + 1)
+            i = _WHITESPACE.match(text, i).end() + 1  # past ':'
+            obj[key], i = _parse_json(text, i, depth - 1)
+            i = _WHITESPACE.match(text, i).end()
+            if text[i] == "}":
+                return obj, i + 1
+            i = _WHITESPACE.match(text, i + 1).end()  # past ','
+    arr = _Arr()
+    arr.offsets = []
+    i = _WHITESPACE.match(text, i + 1).end()
+    if text[i] == "]":
+        return arr, i + 1
+    while True:
+        i = _WHITESPACE.match(text, i).end()
+        arr.offsets.append(i)
+        value, i = _parse_json(text, i, depth - 1)
+        arr.append(value)
+        i = _WHITESPACE.match(text, i).end()
+        if text[i] == "]":
+            return arr, i + 1
+        i += 1  # past ','
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"true/false ({str(value).lower()})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"text ('{value}')"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return "null"
+
+
+def _as_text(value: Any) -> str | None:
+    """A JSON cell as text: numbers are fine (3 -> '3'), null is an empty cell; else None."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else str(value)
+    if isinstance(value, str):
+        return value
+    return None
+
+
+JSON_HINT = (
+    'A response file in JSON holds {"rater": "Ana Ruiz", "quiz": "...", "responses": '
+    '[{"item": "cp1-01", "rating": "III"}, ...]}, or a list of such objects.'
+)
+
+
+def _read_json(text: str, shown: str) -> list[_Entry | Problem]:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return [Problem(shown, exc.lineno, "", f"the file is not valid JSON ({exc.msg})",
+                        "Look for a missing comma, quote or bracket on this line or the one before. " + JSON_HINT)]
+    except RecursionError:
+        return [Problem(shown, 1, "", "the file is not valid JSON (nested too deeply)", JSON_HINT)]
+    data, _ = _parse_json(text)
+    newlines = [m.start() for m in re.finditer("\n", text)]
+
+    def line_at(offset: int) -> int:
+        return bisect.bisect_left(newlines, offset) + 1
+
+    if isinstance(data, _Obj):
+        blocks, offsets = [data], [data.offset]
+    elif isinstance(data, _Arr):
+        blocks, offsets = list(data), data.offsets
+    else:
+        return [Problem(shown, line_at(0), "", f"expected a JSON object or a list of objects, found {_describe(data)}", JSON_HINT)]
+
+    out: list[_Entry | Problem] = []
+    for number, (block, offset) in enumerate(zip(blocks, offsets), start=1):
+        line = line_at(offset)
+        if not isinstance(block, dict):
+            out.append(_Entry(shown, line, {}, Problem(
+                shown, line, "", f"entry {number} is {_describe(block)}, not an object; row skipped", JSON_HINT)))
+            continue
+        if "responses" not in block:  # a flat row: {"rater": ..., "item": ..., "rating": ...}
+            out.append(_json_entry(shown, line, block, {}))
+            continue
+        responses = block["responses"]
+        if not isinstance(responses, list):
+            out.append(_Entry(shown, line, {}, Problem(
+                shown, line, "responses", f"expected a list of responses, found {_describe(responses)}; row skipped", JSON_HINT)))
+            continue
+        outer = {name: block.get(name) for name in ("rater", "quiz", "timestamp") if name in block}
+        for n, (response, at) in enumerate(zip(responses, responses.offsets), start=1):
+            line = line_at(at)
+            if not isinstance(response, dict):
+                out.append(_Entry(shown, line, {}, Problem(
+                    shown, line, "", f"response {n} is {_describe(response)}, not an object; row skipped",
+                    'Write each response as an object, e.g. {"item": "cp1-01", "rating": "III"}.')))
+                continue
+            out.append(_json_entry(shown, line, response, outer))
+    return out
+
+
+def _json_entry(shown: str, line: int, response: dict, outer: dict) -> _Entry:
+    values = {**outer, **{k: v for k, v in response.items() if k in COLUMNS}}
+    cells: dict[str, str | None] = {}
+    for name in COLUMNS:
+        if name not in values:
+            cells[name] = None
+            continue
+        text = _as_text(values[name])
+        if text is None:
+            return _Entry(shown, line, {}, Problem(
+                shown, line, name, f"expected text, found {_describe(values[name])}; row skipped",
+                f'Write the {name} as text in quotes, e.g. "{_EXAMPLES[name]}".'))
+        cells[name] = text
+    return _Entry(shown, line, cells)
+
+
+_EXAMPLES = {"rater": "Ana Ruiz", "item": "cp1-01", "rating": "III", "quiz": "cp1-customer-relations",
+             "timestamp": "2025-03-04T10:15:00"}
+
+
+# --------------------------------------------------------------------------------------------
+# Checking entries against the quiz and its scale
+
+
+@dataclass
+class _Scale:
+    ids: list[str]
+    labels: list[str]
+
+    def lookup(self) -> dict[str, str]:
+        """Folded id or label -> level id; ids win over a label written the same way."""
+        table = {label.strip().casefold(): level for level, label in zip(self.ids, self.labels)}
+        table.update({level.casefold(): level for level in self.ids})
+        return table
+
+    def describe(self) -> str:
+        return ", ".join(self.ids)
+
+
+def _scale_of(catalog: "Catalog", quiz: "Quiz") -> _Scale:
+    framework = catalog.frameworks[quiz.framework]
+    return _Scale([lv.id for lv in framework.scale], [lv.label for lv in framework.scale])
+
+
+def _listing(ids: Sequence[str], limit: int = 10) -> str:
+    shown = ", ".join(ids[:limit])
+    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def read_responses(
+    paths: Iterable[Path | str],
+    catalog: "Catalog | None" = None,
+    quiz_id: str | None = None,
+    levels: Sequence[str] | None = None,
+) -> ResponseSet:
+    """Read response files (or folders of them) and check every row against the quiz and scale.
+
+    Give ``catalog`` (and optionally ``quiz_id``) to read against a quiz, or ``levels`` (level
+    ids, lowest first) to accept any item on that scale without a key. See the module
+    docstring for the formats and the rules.
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    paths = list(paths)
+    if levels is not None:
+        if catalog is not None or quiz_id is not None:
+            raise ValueError("read_responses: pass levels= or catalog=/quiz_id=, not both; "
+                             "levels= reads responses that belong to no quiz.")
+        levels = [str(level).strip() for level in levels]
+        folded = [level.casefold() for level in levels]
+        if len(levels) < 2 or "" in levels or len(set(folded)) != len(folded):
+            raise ValueError(f"read_responses: levels must be two or more distinct level ids, lowest first, "
+                             f"got {levels!r}; e.g. levels=['I', 'II', 'III', 'IV'].")
+    elif catalog is None:
+        raise ValueError("read_responses: pass catalog= (from load_catalog) to read against a quiz, "
+                         "or levels=['I', 'II', ...] to read ratings on a scale of your own.")
+    elif quiz_id is not None and quiz_id not in catalog.quizzes:
+        raise ValueError(f"read_responses: no quiz '{quiz_id}' in the catalog; "
+                         f"its quizzes: {', '.join(sorted(catalog.quizzes)) or 'none'}.")
+
+    events: list[_Entry | Problem] = []
+    for path, problem in _expand(paths):
+        events += [problem] if problem else _read_file(path)
+    entries = [e for e in events if isinstance(e, _Entry)]
+    verdict: dict[int, Problem | ResponseRow] = {}
+
+    # 1. The cells every row needs, and which quiz each row's item belongs to.
+    item_quiz: dict[str, str] = {}
+    if catalog is not None:
+        scope = [quiz_id] if quiz_id else list(catalog.quizzes)
+        item_quiz = {item.id: qid for qid in scope for item in catalog.quizzes[qid].items}
+        everywhere = {item.id: qid for qid, quiz in catalog.quizzes.items() for item in quiz.items}
+        folded_items = {item.casefold(): item for item in item_quiz}
+    resolved: dict[int, tuple[str, str, str | None]] = {}  # entry -> (rater, item, quiz)
+    for n, entry in enumerate(entries):
+        if entry.problem:
+            verdict[n] = entry.problem
+            continue
+        blank = [name for name in REQUIRED_COLUMNS if not (entry.cells.get(name) or "").strip()]
+        if blank:
+            verdict[n] = _blank(entry, blank)
+            continue
+        rater = entry.cells["rater"].strip()
+        item = entry.cells["item"].strip()
+        quiz_of_item: str | None = None
+        if catalog is not None:
+            item = item if item in item_quiz else folded_items.get(item.casefold(), item)
+            if item not in item_quiz:
+                verdict[n] = _unknown_item(entry, item, catalog, quiz_id, everywhere)
+                continue
+            quiz_of_item = item_quiz[item]
+            named = (entry.cells.get("quiz") or "").strip()
+            if named and named.casefold() != quiz_of_item.casefold():
+                verdict[n] = Problem(
+                    entry.path, entry.line, "quiz",
+                    f"item '{item}' belongs to quiz '{quiz_of_item}', not '{named}'; row skipped",
+                    "Check the quiz and item cells of this row: one of them is wrong.")
+                continue
+        resolved[n] = (rater, item, quiz_of_item)
+
+    # 2. One quiz, one scale.
+    spans: list[str] = []
+    chosen: str | None = quiz_id
+    if catalog is not None and quiz_id is None:
+        counts: dict[str, int] = {}
+        for _, _, qid in resolved.values():
+            counts[qid] = counts.get(qid, 0) + 1
+        if len(counts) == 1:
+            chosen = next(iter(counts))
+        elif len(counts) > 1:
+            spans = list(counts)
+    if levels is not None:
+        scale = _Scale(list(levels), list(levels))
+    elif chosen is not None:
+        scale = _scale_of(catalog, catalog.quizzes[chosen])
+    else:
+        scale = _Scale([], [])
+    lookup = scale.lookup()
+
+    # 3. Ratings on the scale, and one rating per rater and item (the first is kept).
+    first_seen: dict[tuple[str, str], ResponseRow] = {}
+    spans_problem: Problem | None = None
+    for n, (rater, item, qid) in resolved.items():
+        entry = entries[n]
+        if spans:
+            if spans_problem is None and qid != spans[0]:
+                spans_problem = _spans(entry, spans, resolved)
+            continue
+        written = entry.cells["rating"].strip()
+        level = lookup.get(written.casefold())
+        if level is None:
+            verdict[n] = _not_a_level(entry, written, scale)
+            continue
+        earlier = first_seen.get((rater, item))
+        if earlier is not None:
+            where = f"line {earlier.line}" if earlier.path == entry.path else f"{earlier.path}:{earlier.line}"
+            verdict[n] = Problem(
+                entry.path, entry.line, "item",
+                f"'{rater}' already rated '{item}' on {where}; row skipped",
+                "Each rater rates each item once, and the first rating is kept. Delete the repeat, "
+                "or correct the rater or item if it belongs to someone or something else.")
+            continue
+        timestamp = (entry.cells.get("timestamp") or "").strip() or None
+        named_quiz = qid if qid is not None else ((entry.cells.get("quiz") or "").strip() or None)
+        row = ResponseRow(rater, item, level, named_quiz, timestamp, entry.path, entry.line)
+        first_seen[(rater, item)] = row
+        verdict[n] = row
+
+    problems: list[Problem] = []
+    rows: list[ResponseRow] = []
+    numbered = iter(range(len(entries)))
+    for event in events:
+        if isinstance(event, Problem):
+            problems.append(event)
+            continue
+        outcome = verdict.get(next(numbered))
+        if isinstance(outcome, Problem):
+            problems.append(outcome)
+        elif isinstance(outcome, ResponseRow):
+            rows.append(outcome)
+    if spans_problem is not None:
+        problems.append(spans_problem)
+
+    if levels is not None:
+        items = list(dict.fromkeys(row.item for row in rows))
+        key = None
+    elif chosen is not None:
+        quiz = catalog.quizzes[chosen]
+        items = [item.id for item in quiz.items]
+        key = {item.id: item.reference for item in quiz.items}
+    else:
+        items, key = [], {}
+    return ResponseSet(
+        rows=rows,
+        problems=problems,
+        read=len(entries),
+        kept=len(rows),
+        skipped=len(entries) - len(rows),
+        level_ids=list(scale.ids),
+        level_labels=list(scale.labels),
+        items=items,
+        key=key,
+        quiz=chosen,
+        spans_quizzes=spans,
+    )
+
+
+def _blank(entry: _Entry, blank: list[str]) -> Problem:
+    names = " and ".join(blank) if len(blank) < 3 else "rater, item and rating"
+    if all(entry.cells.get(name) is None for name in blank):  # JSON: the key is not there at all
+        what = f"no {names} given"
+    else:
+        what = f"the {names} cell{'s are' if len(blank) > 1 else ' is'} empty"
+    fill = f"fill in the {names}" if len(blank) == 1 else "fill them in"
+    return Problem(entry.path, entry.line, blank[0], f"{what}; row skipped",
+                   f"Every row needs a rater, an item and a rating; {fill} or delete the row.")
+
+
+def _unknown_item(entry: _Entry, item: str, catalog: "Catalog", quiz_id: str | None, everywhere: dict[str, str]) -> Problem:
+    if quiz_id is not None:
+        ids = [i.id for i in catalog.quizzes[quiz_id].items]
+        elsewhere = everywhere.get(item) or everywhere.get(
+            next((i for i in everywhere if i.casefold() == item.casefold()), ""))
+        if elsewhere:
+            return Problem(entry.path, entry.line, "item",
+                           f"'{item}' is an item of quiz '{elsewhere}', not of '{quiz_id}'; row skipped",
+                           f"Score quiz '{elsewhere}' separately (--quiz {elsewhere}), or remove these rows.")
+        message = f"quiz '{quiz_id}' has no item '{item}'; row skipped"
+    else:
+        ids = list(everywhere)
+        message = f"no quiz has an item '{item}'; row skipped"
+    near = difflib.get_close_matches(item, ids, n=1, cutoff=0.6)
+    guess = f"Did you mean '{near[0]}'? " if near else ""
+    scope = f"Items of quiz '{quiz_id}'" if quiz_id else "Known items"
+    return Problem(entry.path, entry.line, "item", message, f"{guess}{scope}: {_listing(ids)}.")
+
+
+def _not_a_level(entry: _Entry, written: str, scale: _Scale) -> Problem:
+    if scale.labels != scale.ids:
+        hint = f"Write a level id or its label, e.g. {scale.ids[-1]} or {scale.labels[-1]}."
+    else:
+        hint = f"Write one of: {scale.describe()}."
+    return Problem(entry.path, entry.line, "rating",
+                   f"'{written}' is not a level of this scale ({scale.describe()}); row skipped", hint)
+
+
+def _spans(entry: _Entry, spans: list[str], resolved: dict) -> Problem:
+    counts = {qid: 0 for qid in spans}
+    for _, _, qid in resolved.values():
+        counts[qid] += 1
+    listed = ", ".join(f"'{qid}' ({n} row{'s' if n != 1 else ''})" for qid, n in counts.items())
+    return Problem(
+        entry.path, entry.line, "item",
+        f"the rows belong to {len(spans)} quizzes: {listed}; no row was kept",
+        f"Each quiz has its own scale and is scored on its own: name one with --quiz, "
+        f"e.g. --quiz {spans[0]}, and the rows of the others are skipped.")
