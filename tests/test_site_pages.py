@@ -94,3 +94,11 @@ def test_many_frameworks_are_listed_on_the_index_page_not_in_the_navigation():
     assert nav(many)["raterkit:frameworks"] == [{"All frameworks": "frameworks/index.md"}]
     few = Catalog(frameworks={"f0": fw})
     assert len(nav(few)["raterkit:frameworks"]) == 2
+
+
+def test_without_a_nav_in_mkdocs_yml_every_generated_section_gets_a_plain_title(catalog):
+    from raterkit.site.pages import nav as site_nav
+    from raterkit.site.plugin import _insert_nav
+
+    titles = [next(iter(entry)) for entry in _insert_nav(None, site_nav(catalog))]
+    assert titles == ["Home", "Frameworks", "Quizzes", "Across frameworks", "Glossary"]

@@ -92,8 +92,14 @@ def _insert_nav(user_nav, generated: dict) -> list:
     """Replace the markers ('raterkit:frameworks', ...) in mkdocs.yml's nav with generated entries."""
     if not user_nav:
         out = [{"Home": "index.md"}]
-        titles = {"raterkit:frameworks": "Frameworks", "raterkit:across": "Across frameworks", "raterkit:glossary": "Glossary"}
-        return out + [{titles.get(k, k): v} for k, v in generated.items() if v]
+        titles = {
+            "raterkit:frameworks": "Frameworks",
+            "raterkit:quizzes": "Quizzes",
+            "raterkit:across": "Across frameworks",
+            "raterkit:glossary": "Glossary",
+        }
+        ordered = [k for k in titles if generated.get(k)] + [k for k in generated if k not in titles and generated[k]]
+        return out + [{titles.get(k, k): generated[k]} for k in ordered]
 
     def walk(node):
         if isinstance(node, list):
