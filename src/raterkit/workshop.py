@@ -10,7 +10,8 @@ The raters have recognisable profiles (RATING-SCIENCE.md, "Rater effects"): accu
 lenient, severe, central tendency, random, and one "general impression" rater who rates the
 whole-factor items all alike. A few items are hard on purpose: even accurate raters split on
 them, so the discussion list has something to say. Round 2 is the same quiz after the
-discussion: most raters move toward the key.
+discussion: most raters move toward the key. Round 2 also holds three rows an export
+might really contain and that cannot be used (see ``_with_mistakes``).
 """
 
 from __future__ import annotations
@@ -157,6 +158,43 @@ def _csv(rater: str, items: list[str], ratings: np.ndarray, level_ids: list[str]
     return out.getvalue()
 
 
+def _with_mistakes(files: dict[str, str], data: dict) -> dict[str, str]:
+    """Three rows a real export might hold, each of which read_responses skips (round 2 only):
+
+    a rating that is not a level ('IV+', corrected on the next row), an item the quiz does
+    not have ('cp1-17'), and a second rating of an item already rated (the first is kept).
+    So the report's list of unusable rows has something to show, while every rater still
+    rates all 16 items.
+    """
+    top = data["level_ids"][-1]
+    items = data["items"]
+
+    def lines(name: str) -> list[str]:
+        return files[name].splitlines(keepends=True)
+
+    name = "round2/r10-jo.csv"
+    rows = lines(name)
+    at = next(i for i, row in enumerate(rows[1:], start=1) if row.split(",")[2] == top)
+    rows.insert(at, rows[at].replace(f",{top},", f",{top}+,", 1))
+    files[name] = "".join(rows)
+
+    name = "round2/r07-gus.csv"
+    rows = lines(name)
+    last = rows[-1].split(",")
+    rows.append(",".join([last[0], "cp1-17", data["level_ids"][1], *last[3:]]))
+    files[name] = "".join(rows)
+
+    name = "round2/r03-chen.csv"
+    rows = lines(name)
+    repeat = rows[1 + items.index("cp1-08")].split(",")
+    level = data["level_ids"].index(repeat[2])
+    repeat[2] = data["level_ids"][level - 1 if level > 0 else level + 1]  # changed their mind
+    repeat[4] = rows[-1].split(",")[4]
+    rows.append(",".join(repeat))
+    files[name] = "".join(rows)
+    return files
+
+
 def sample_files(catalog: Catalog, quiz_id: str = QUIZ_ID, seed: int = SEED) -> dict[str, str]:
     """Relative path (``round1/r01-alex.csv``) -> file text, for both rounds."""
     data = sample_ratings(catalog, quiz_id, seed)
@@ -168,7 +206,7 @@ def sample_files(catalog: Catalog, quiz_id: str = QUIZ_ID, seed: int = SEED) -> 
                 rater.id, data["items"], data[round_name][rater.id], data["level_ids"], quiz_id,
                 day, offset + number,
             )
-    return files
+    return _with_mistakes(files, data)
 
 
 def write_sample(catalog: Catalog, folder: Path | str, quiz_id: str = QUIZ_ID) -> list[Path]:
