@@ -205,3 +205,12 @@ def test_trainer_runs_workshop_notebook_on_the_sample(executed):
     assert "before 0.43 (low), after 0.72 (tentative)" in text
     assert "12 raters rated 16 behaviours." in text
     assert _images(nb) == 3, "heatmap, bias per rater, before/after"
+
+
+def test_cli_notebooks_regenerates_the_committed_notebooks(tmp_path, capsys):
+    from raterkit.cli import main
+
+    assert main(["notebooks", "--out", str(tmp_path), "--data", str(ROOT)]) == 0
+    assert capsys.readouterr().out.startswith(f"Wrote {len(COMMITTED)} notebooks to {tmp_path}: ")
+    for path in COMMITTED:
+        assert (tmp_path / path.name).read_bytes() == path.read_bytes()

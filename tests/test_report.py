@@ -274,3 +274,44 @@ def test_report_passes_axe_in_chromium_and_every_chart_has_a_name(report, tmp_pa
             assert page.get_by_role("heading", level=1).count() == 1
         finally:
             browser.close()
+
+
+# --------------------------------------------------------------------------------------------
+# The commands
+
+
+def test_cli_report_writes_the_page_and_says_so(tmp_path, capsys, after, before, catalog):
+    from raterkit.cli import main
+
+    output = tmp_path / "out" / "report.html"
+    code = main(["report", str(ROUND2), "--before", str(ROUND1), "-o", str(output), "--quiz", QUIZ,
+                 "--data", str(ROOT)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert out == f"Wrote {output} (12 raters, 16 behaviours).\n"
+    assert "Before the discussion: Read 192 rows: 192 kept, 0 skipped." in err
+    assert "After the discussion: Read 195 rows: 192 kept, 3 skipped." in err
+    for problem in after.problems:
+        assert str(problem) in err
+    assert output.read_text(encoding="utf-8") == build_report(after, before=before, catalog=catalog)
+
+
+def test_cli_report_with_no_usable_row_writes_nothing(tmp_path, capsys):
+    from raterkit.cli import main
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("rater,item,rating\nAna,cp1-01,IV+\n", encoding="utf-8")
+    code = main(["report", str(bad), "-o", str(tmp_path / "r.html"), "--data", str(ROOT)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "'IV+' is not a level of this scale" in err and "Read 1 row: 0 kept, 1 skipped." in err
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_cli_workshop_sample_regenerates_the_committed_files(tmp_path, capsys):
+    from raterkit.cli import main
+
+    assert main(["workshop-sample", "--out", str(tmp_path), "--data", str(ROOT)]) == 0
+    assert capsys.readouterr().out.startswith(f"Wrote 24 files to {tmp_path} ")
+    for path in sorted(WORKSHOP.glob("round*/*.csv")):
+        assert (tmp_path / path.relative_to(WORKSHOP)).read_bytes() == path.read_bytes()

@@ -367,6 +367,86 @@ def _agreement_lines(summary: dict, title: str | None) -> list[str]:
     return lines
 
 
+# --------------------------------------------------------------------------------------------
+# report, notebooks and workshop-sample: the trainer's files
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import build_report
+    from .responses import read_responses
+
+    catalog, code = _quiz_catalog(args)
+    if catalog is None:
+        return code
+    after = read_responses(args.responses, catalog, args.quiz)
+    rounds = [("", after)]
+    before = None
+    if args.before:
+        before = read_responses(args.before, catalog, args.quiz or after.quiz)
+        rounds = [("Before the discussion: ", before), ("After the discussion: ", after)]
+    for label, responses in rounds:
+        code = _read_checked(args, responses)
+        if code is not None:
+            return code
+        _say(label + responses.summary_line())
+    page = build_report(after, before=before, title=args.title, catalog=catalog)
+    output = Path(args.output)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        _say(f"raterkit report: cannot write {output} ({exc.strerror})",
+             "    Check the folder exists and can be written to, or name another file with -o.")
+        return 1
+    raters, items, _ = after.matrix()
+    print(f"Wrote {output} ({_count(len(raters), 'rater')}, {_count(len(items), 'behaviour')}).")
+    return 0
+
+
+def _catalog_or_code(args: argparse.Namespace):
+    """(catalog, None), or (None, exit code) after printing why there is none."""
+    paths = _data_paths(args.data)
+    if not paths:
+        _say(f"raterkit {args.command}: no frameworks/ or quiz/ folder here",
+             "    Run the command in the project folder, or name the folders with --data.")
+        return None, 2
+    catalog, problems = load_catalog(paths)
+    if problems:
+        for problem in problems:
+            _say(str(problem))
+        _say(f"raterkit {args.command}: the framework and quiz files above have problems; nothing was written",
+             "    Fix them first; 'raterkit validate' lists them.")
+        return None, 1
+    return catalog, None
+
+
+def cmd_notebooks(args: argparse.Namespace) -> int:
+    from .notebooks import write_notebooks
+
+    catalog, code = _catalog_or_code(args)
+    if catalog is None:
+        return code
+    written = write_notebooks(catalog, args.out)
+    print(f"Wrote {_count(len(written), 'notebook')} to {args.out}: {', '.join(p.name for p in written)}.")
+    return 0
+
+
+def cmd_workshop_sample(args: argparse.Namespace) -> int:
+    from .workshop import QUIZ_ID, RATERS, write_sample
+
+    catalog, code = _catalog_or_code(args)
+    if catalog is None:
+        return code
+    if QUIZ_ID not in catalog.quizzes:
+        _say(f"raterkit workshop-sample: the sample rates quiz '{QUIZ_ID}', which is not in {', '.join(_data_paths(args.data))}",
+             "    Include the quiz folder with --data.")
+        return 1
+    written = write_sample(catalog, args.out)
+    print(f"Wrote {_count(len(written), 'file')} to {args.out} (round1/ and round2/, "
+          f"{_count(len(RATERS), 'rater')} on quiz {QUIZ_ID}).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="raterkit", description="Performance frameworks, calibration quizzes and workshop statistics.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -395,6 +475,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--data", nargs="+", action="extend", metavar="PATH", help=data_help)
     p.set_defaults(func=cmd_agreement)
+    p = sub.add_parser("report", help="write the trainer's workshop report: one self-contained HTML file")
+    p.add_argument("responses", nargs="+", metavar="RESPONSES", help=responses_help + " (after the discussion)")
+    p.add_argument("-o", "--output", default="report.html", metavar="FILE", help="the HTML file to write (default: report.html)")
+    p.add_argument("--before", nargs="+", metavar="RESPONSES", help="the same quiz rated before the discussion")
+    p.add_argument("--quiz", metavar="ID", help="the quiz the responses answer (default: the one their items belong to)")
+    p.add_argument("--title", help="the report's title (default: the quiz's title)")
+    p.add_argument("--data", nargs="+", action="extend", metavar="PATH", help=data_help)
+    p.set_defaults(func=cmd_report)
+    p = sub.add_parser("notebooks", help="regenerate the practice and trainer notebooks")
+    p.add_argument("--out", default="notebooks", metavar="FOLDER", help="where to write them (default: notebooks)")
+    p.add_argument("--data", nargs="+", action="extend", metavar="PATH", help=data_help)
+    p.set_defaults(func=cmd_notebooks)
+    p = sub.add_parser("workshop-sample", help="regenerate the sample workshop responses (two rounds, 12 raters)")
+    p.add_argument("--out", default="examples/workshop", metavar="FOLDER", help="where to write them (default: examples/workshop)")
+    p.add_argument("--data", nargs="+", action="extend", metavar="PATH", help=data_help)
+    p.set_defaults(func=cmd_workshop_sample)
     return parser
 
 
