@@ -33,12 +33,12 @@ QUIZ_ID = "cp1-customer-relations"
 SEED = 20260310
 HEADER = "rater,item,rating,quiz,timestamp"
 
-#: Items that split the room even among accurate raters, and where the room drifts to:
-#: item id -> (share of accurate raters who stray, direction of the drift in level steps).
+#: Items that split the room even among careful raters, and where the room drifts to:
+#: item id -> (chance that a rater who would have rated it right strays, direction in levels).
 HARD_ITEMS: dict[str, tuple[float, int]] = {
-    "cp1-07": (0.85, +1),  # reference I; the customer's praise pulls ratings up to II
-    "cp1-03": (0.5, -1),  # reference IV; reads like strong Level III work
-    "cp1-10": (0.45, -1),  # reference III; the influence on others is easy to miss
+    "cp1-07": (0.85, +1),  # reference I; timely work and a customer meeting look like Level II
+    "cp1-03": (0.5, -1),  # reference IV; the alliance-building reads like Level III
+    "cp1-10": (0.45, -1),  # reference III; bringing teams together reads like guiding team members (II)
 }
 
 
