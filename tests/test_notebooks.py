@@ -7,6 +7,7 @@ import os
 import re
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 # jupyter_core warns "Jupyter is migrating its paths to use standard platformdirs" on import
@@ -141,7 +142,10 @@ def executed(python3_kernel):
         return dict(await asyncio.gather(*(run(path, gate) for path in COMMITTED)))
 
     start = time.perf_counter()
-    results = asyncio.run(run_all())
+    # A thread of its own: another test's Playwright (sync API) may leave an event loop
+    # registered in this one, and asyncio.run() refuses to start inside a running loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        results = pool.submit(lambda: asyncio.run(run_all())).result()
     total = time.perf_counter() - start
     timings = ", ".join(f"{name} {seconds:.1f}s" for name, (_, _, seconds) in results.items())
     print(f"\nExecuted {len(results)} notebooks in {total:.1f}s ({CONCURRENCY} at a time): {timings}")

@@ -27,15 +27,6 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKSHOP = ROOT / "examples" / "workshop"
 ROUND1, ROUND2 = WORKSHOP / "round1", WORKSHOP / "round2"
 QUIZ = "cp1-customer-relations"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 @pytest.fixture(scope="module")
@@ -245,35 +236,29 @@ def test_level_ids_that_clash_with_table_columns_still_work(tmp_path):
 
 
 @pytest.mark.browser
-def test_report_passes_axe_in_chromium_and_every_chart_has_a_name(report, tmp_path):
+def test_report_passes_axe_in_chromium_and_every_chart_has_a_name(report, page, tmp_path):
+    """In Debian's Chromium (conftest's session browser, launched with the project's flags)."""
     from axe_playwright_python.sync_playwright import Axe
-    from playwright.sync_api import sync_playwright
 
     page_file = tmp_path / "report.html"
     page_file.write_text(report, encoding="utf-8")
     titles = [html.unescape(t) for t in re.findall(r"<title id=\"[^\"]+\">([^<]+)</title>", report)]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            requests = []
-            page.on("request", lambda request: requests.append(request.url))
-            page.goto(page_file.as_uri())
-            assert [url for url in requests if not url.startswith("file:")] == []
-            for state in ("closed", "open"):  # the tables in <details> too
-                if state == "open":
-                    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
-                results = Axe().run(page)
-                assert results.violations_count == 0, results.generate_report()
-            svgs = page.locator("svg")
-            assert svgs.count() == len(titles) == 7
-            for i in range(svgs.count()):
-                assert svgs.nth(i).get_attribute("role") == "img"
-            for title in titles:
-                assert page.get_by_role("img", name=title, exact=True).count() == 1, title
-            assert page.get_by_role("heading", level=1).count() == 1
-        finally:
-            browser.close()
+    requests = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(page_file.as_uri())
+    assert [url for url in requests if not url.startswith("file:")] == []
+    for state in ("closed", "open"):  # the tables in <details> too
+        if state == "open":
+            page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        results = Axe().run(page)
+        assert results.violations_count == 0, results.generate_report()
+    svgs = page.locator("svg")
+    assert svgs.count() == len(titles) == 7
+    for i in range(svgs.count()):
+        assert svgs.nth(i).get_attribute("role") == "img"
+    for title in titles:
+        assert page.get_by_role("img", name=title, exact=True).count() == 1, title
+    assert page.get_by_role("heading", level=1).count() == 1
 
 
 # --------------------------------------------------------------------------------------------
