@@ -23,6 +23,10 @@ PAGE_TYPES = {
     "glossary": "glossary/",
     "plan element": "frameworks/ita-customer-service-element/",
     "behaviour anchors matrix": "frameworks/frontline-customer-service/matrix/",
+    "notebooks": "notebooks/",
+    "notebook": "notebooks/trainer-workshop/",
+    "trainers: workshop": "workshops/",
+    "trainers: response files": "responses/",
 }
 
 
@@ -50,7 +54,20 @@ def _search(page, base: str, phrase: str) -> list[str]:
     page.keyboard.type(phrase, delay=10)
     page.locator(".md-search-result__item").first.wait_for(timeout=15000)
     links = page.locator(".md-search-result__item > .md-search-result__link")
-    return [links.nth(i).get_attribute("href") for i in range(min(3, links.count()))]
+
+    def top3():
+        return [links.nth(i).get_attribute("href") for i in range(min(3, links.count()))]
+
+    # Results update as each key is typed: wait until they reflect the whole phrase and settle.
+    last_word = re.findall(r"\w+", phrase)[-1].lower()
+    seen = []
+    for _ in range(50):
+        current = top3()
+        if current and current == seen and all(last_word in h.lower() for h in current if "?h=" in h):
+            return current
+        seen = current
+        page.wait_for_timeout(200)
+    return seen
 
 
 def _page_text(page, url: str) -> str:

@@ -98,3 +98,22 @@ def test_framework_text_is_escaped_in_every_built_file(odd_site):
         assert "<script>window.__pwned" not in html, page
         assert '<img src=x onerror' not in html and '<img src="x" onerror' not in html, page
         assert 'href="javascript:' not in html, page
+
+
+def test_notebooks_section_renders_each_notebook_and_ships_it_for_download(seed_site):
+    committed = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert len(committed) >= 6
+    index = (seed_site / "notebooks" / "index.html").read_text(encoding="utf-8")
+    for nb in committed:
+        assert (seed_site / "notebooks" / nb.name).read_bytes() == nb.read_bytes()
+        page = (seed_site / "notebooks" / nb.stem / "index.html").read_text(encoding="utf-8")
+        assert f'download="{nb.name}"' in page and f'href="../{nb.name}"' in page
+        assert '<code class="language-python">' in page
+        assert f'href="{nb.name}"' in index
+
+
+def test_an_assessment_build_has_no_practice_notebooks(tmp_path):
+    result = mkdocs_build(ROOT, tmp_path / "out", env={"RATERKIT_ASSESSMENT": "1"})
+    assert result.returncode == 0, result.stderr
+    assert not (tmp_path / "out" / "notebooks").exists()
+    assert (tmp_path / "out" / "quizzes").exists()

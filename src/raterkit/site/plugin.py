@@ -19,6 +19,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from ..load import load_catalog
+from .notebookpages import NotebookFile, notebook_nav, notebook_pages, read_notebooks
 from .pages import GeneratedPage, SiteSettings, generate, nav
 
 log = logging.getLogger("mkdocs.plugins.raterkit")
@@ -31,6 +32,7 @@ JS = ["rk-compare.js", "rk-quiz.js"]
 class RaterkitConfig(Config):
     frameworks = c.Type(str, default="frameworks")
     quiz = c.Type(str, default="quiz")
+    notebooks = c.Type(str, default="notebooks")
     office = c.Type(str, default="")
     assessment = c.Type(bool, default=False)
 
@@ -38,6 +40,7 @@ class RaterkitConfig(Config):
 class RaterkitPlugin(BasePlugin[RaterkitConfig]):
     def __init__(self) -> None:
         self.pages: list[GeneratedPage] = []
+        self.notebooks: list[NotebookFile] = []
 
     def _paths(self, config) -> list[Path]:
         root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
@@ -65,7 +68,14 @@ class RaterkitPlugin(BasePlugin[RaterkitConfig]):
         )
         self.catalog = catalog
         self.pages = generate(catalog, settings)
-        config.nav = _insert_nav(config.nav, nav(catalog))
+        generated_nav = nav(catalog)
+        # Practice notebooks give feedback against the key: not part of an assessment build.
+        root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+        self.notebooks = [] if assessment else read_notebooks(root / self.config.notebooks)
+        if self.notebooks:
+            self.pages += notebook_pages(self.notebooks, settings)
+            generated_nav["raterkit:notebooks"] = notebook_nav(self.notebooks)
+        config.nav = _insert_nav(config.nav, generated_nav)
         for name in CSS:
             config.extra_css.append(f"{ASSET_DIR}/{name}")
         for name in JS:
@@ -77,6 +87,8 @@ class RaterkitPlugin(BasePlugin[RaterkitConfig]):
             if files.get_file_from_path(page.path) is not None:
                 raise PluginError(f"raterkit: docs/{page.path} would be replaced by a generated page; move or rename it.")
             files.append(File.generated(config, page.path, content=page.markdown))
+        for nb in self.notebooks:
+            files.append(File.generated(config, nb.path, content=nb.content))
         assets = resources.files("raterkit.site") / "assets"
         for name in CSS + JS:
             files.append(File.generated(config, f"{ASSET_DIR}/{name}", content=(assets / name).read_bytes()))
@@ -85,6 +97,9 @@ class RaterkitPlugin(BasePlugin[RaterkitConfig]):
     def on_serve(self, server, config, builder):
         for path in self._paths(config):
             server.watch(str(path))
+        notebooks = Path(config.config_file_path).parent / self.config.notebooks
+        if notebooks.is_dir():
+            server.watch(str(notebooks))
         return server
 
 
@@ -96,14 +111,19 @@ def _insert_nav(user_nav, generated: dict) -> list:
             "raterkit:frameworks": "Frameworks",
             "raterkit:quizzes": "Quizzes",
             "raterkit:across": "Across frameworks",
+            "raterkit:notebooks": "Notebooks",
             "raterkit:glossary": "Glossary",
         }
         ordered = [k for k in titles if generated.get(k)] + [k for k in generated if k not in titles and generated[k]]
         return out + [{titles.get(k, k): generated[k]} for k in ordered]
 
     def walk(node):
+        if isinstance(node, dict) and len(node) == 1:
+            (title, value), = node.items()
+            if isinstance(value, str) and value.startswith("raterkit:") and not generated.get(value):
+                return None  # a marker with nothing behind it (no notebooks, say)
         if isinstance(node, list):
-            return [walk(x) for x in node]
+            return [w for w in (walk(x) for x in node) if w is not None]
         if isinstance(node, dict):
             return {k: walk(v) for k, v in node.items()}
         if isinstance(node, str) and node in generated:

@@ -1,0 +1,106 @@
+"""Site pages for the committed notebooks: each rendered (text and code) with a download link.
+
+Pure: reads the .ipynb files as JSON (no Jupyter import) and returns pages plus the notebook
+files to publish beside them. Notebooks are committed without outputs, so the pages show what
+a trainee will run, not results; running them is the point.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .html import esc, md
+from .pages import GeneratedPage, SiteSettings, yaml_str
+
+NOTEBOOKS_DIR = "notebooks"
+
+
+@dataclass(frozen=True)
+class NotebookFile:
+    path: str  # in the site, e.g. notebooks/trainer-workshop.ipynb
+    content: bytes
+    title: str
+    summary: str
+
+
+def _source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def _title_and_summary(cells: list[dict], fallback: str) -> tuple[str, str]:
+    for cell in cells:
+        if cell.get("cell_type") == "markdown":
+            text = _source(cell)
+            m = re.match(r"#\s+(.+)", text.strip())
+            if m:
+                rest = [p.strip() for p in text.strip().split("\n\n")[1:] if p.strip() and not p.lstrip().startswith(("*", "#", "-"))]
+                return m.group(1).strip(), " ".join(rest[0].split()) if rest else ""
+    return fallback, ""
+
+
+def _fence(code: str) -> str:
+    ticks = max([len(t) for t in re.findall(r"`+", code)] + [2]) + 1
+    return "`" * ticks
+
+
+def read_notebooks(folder: Path) -> list[NotebookFile]:
+    files = []
+    for path in sorted(folder.glob("*.ipynb")) if folder.is_dir() else []:
+        raw = path.read_bytes()
+        nb = json.loads(raw.decode("utf-8"))
+        title, summary = _title_and_summary(nb.get("cells", []), path.stem.replace("-", " ").capitalize())
+        files.append(NotebookFile(f"{NOTEBOOKS_DIR}/{path.name}", raw, title, summary))
+    return files
+
+
+def notebook_pages(notebooks: list[NotebookFile], settings: SiteSettings) -> list[GeneratedPage]:
+    """An index of the notebooks and one page per notebook."""
+    pages = []
+    for nb in notebooks:
+        cells = json.loads(nb.content.decode("utf-8")).get("cells", [])
+        name = nb.path.rsplit("/", 1)[1]
+        # Mostly code: kept out of search, so that searching a statement finds the frameworks.
+        parts = ["---", f"title: {yaml_str(esc(nb.title))}", "search:", "  exclude: true", "---", ""]
+        first_heading_done = False
+        for cell in cells:
+            text = _source(cell).strip("\n")
+            if not text.strip():
+                continue
+            if cell.get("cell_type") == "markdown":
+                parts += [text, ""]
+                if not first_heading_done and text.lstrip().startswith("# "):
+                    first_heading_done = True
+                    parts += [
+                        f'[Download this notebook ({name})]({name}){{ .md-button .md-button--primary download="{esc(name)}" }}',
+                        "",
+                        "Open it in JupyterLab or VS Code from the project's `notebooks/` folder and run the cells "
+                        "from top to bottom. The cells below show its text and code.",
+                        "",
+                    ]
+            elif cell.get("cell_type") == "code":
+                fence = _fence(text)
+                parts += [f"{fence}python", text, fence, ""]
+        pages.append(GeneratedPage(nb.path[: -len(".ipynb")] + ".md", nb.title, "\n".join(parts)))
+    index = ["---", 'title: "Notebooks"', "---", "", "# Notebooks", "",
+             "Jupyter notebooks for practising at your own pace and for running a calibration workshop. "
+             "Each one loads the frameworks and quizzes of this project, so open it from the project's "
+             "`notebooks/` folder (in JupyterLab or VS Code) and run the cells from top to bottom.", ""]
+    for nb in notebooks:
+        name = nb.path.rsplit("/", 1)[1]
+        stem = name[: -len(".ipynb")]
+        index += [f"## {md(nb.title)}", ""]
+        if nb.summary:
+            index += [esc(nb.summary), ""]
+        index += [f"[Read it]({stem}.md) · [Download {esc(name)}]({name})", ""]
+    pages.insert(0, GeneratedPage(f"{NOTEBOOKS_DIR}/index.md", "Notebooks", "\n".join(index)))
+    return pages
+
+
+def notebook_nav(notebooks: list[NotebookFile]) -> list:
+    return [{"All notebooks": f"{NOTEBOOKS_DIR}/index.md"}] + [
+        {esc(nb.title): nb.path[: -len(".ipynb")] + ".md"} for nb in notebooks
+    ]
