@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 from pathlib import Path
 
-from conftest import FRAMEWORKS, ROOT, copy_project, mkdocs_build
+from conftest import ROOT, copy_project, mkdocs_build
 
 
 def _tree_digest(folder: Path) -> dict[str, str]:

@@ -103,14 +103,11 @@ def _data_paths(given: Sequence[str] | None) -> list[str]:
     return out
 
 
-def _quiz_catalog(args: argparse.Namespace):
-    """(catalog, None) ready to read responses against, or (None, exit code) after saying why."""
-    import difflib
-
-    command = args.command
+def _catalog_or_code(args: argparse.Namespace, consequence: str = "nothing was written"):
+    """(catalog, None) from --data (default frameworks/ and quiz/), or (None, exit code) after saying why."""
     paths = _data_paths(args.data)
     if not paths:
-        _say(f"raterkit {command}: no frameworks/ or quiz/ folder here",
+        _say(f"raterkit {args.command}: no frameworks/ or quiz/ folder here",
              "    Run the command in the project folder, or name the folders that hold the framework "
              "and quiz files with --data.")
         return None, 2
@@ -118,11 +115,22 @@ def _quiz_catalog(args: argparse.Namespace):
     if problems:
         for problem in problems:
             _say(str(problem))
-        _say(f"raterkit {command}: the framework and quiz files above have problems, so no responses were read",
+        _say(f"raterkit {args.command}: the framework and quiz files above have problems, so {consequence}",
              "    Fix them first; 'raterkit validate' lists them.")
         return None, 1
+    return catalog, None
+
+
+def _quiz_catalog(args: argparse.Namespace):
+    """(catalog, None) ready to read responses against, or (None, exit code) after saying why."""
+    import difflib
+
+    command = args.command
+    catalog, code = _catalog_or_code(args, "no responses were read")
+    if catalog is None:
+        return None, code
     if not catalog.quizzes:
-        _say(f"raterkit {command}: no quizzes found in {', '.join(paths)}",
+        _say(f"raterkit {command}: no quizzes found in {', '.join(_data_paths(args.data))}",
              "    Quizzes are YAML files in a folder named quiz/; name it with --data, "
              "or use 'raterkit agreement --levels' for ratings that belong to no quiz.")
         return None, 1
@@ -401,23 +409,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     raters, items, _ = after.matrix()
     print(f"Wrote {output} ({_count(len(raters), 'rater')}, {_count(len(items), 'behaviour')}).")
     return 0
-
-
-def _catalog_or_code(args: argparse.Namespace):
-    """(catalog, None), or (None, exit code) after printing why there is none."""
-    paths = _data_paths(args.data)
-    if not paths:
-        _say(f"raterkit {args.command}: no frameworks/ or quiz/ folder here",
-             "    Run the command in the project folder, or name the folders with --data.")
-        return None, 2
-    catalog, problems = load_catalog(paths)
-    if problems:
-        for problem in problems:
-            _say(str(problem))
-        _say(f"raterkit {args.command}: the framework and quiz files above have problems; nothing was written",
-             "    Fix them first; 'raterkit validate' lists them.")
-        return None, 1
-    return catalog, None
 
 
 def cmd_notebooks(args: argparse.Namespace) -> int:

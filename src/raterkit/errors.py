@@ -7,6 +7,7 @@ hint indented beneath it. Loaders collect every problem instead of stopping at t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, order=True)
@@ -33,3 +34,21 @@ class DataError(Exception):
         count = len(self.problems)
         summary = f"{count} problem{'s' if count != 1 else ''} in the data:"
         super().__init__("\n".join([summary, *map(str, self.problems)]))
+
+
+def describe(value: Any, mapping: str = "a set of keys") -> str:
+    """What a value is, in words, for messages such as "expected text, found a list".
+    ``mapping`` names a dict in the file's own terms (YAML: a set of keys; JSON: an object)."""
+    if isinstance(value, bool):
+        return f"true/false ({str(value).lower()})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, str):
+        return f"text ('{value}')" if len(value) < 40 else "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return mapping
+    if value is None:
+        return "nothing"
+    return type(value).__name__

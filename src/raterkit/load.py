@@ -17,7 +17,7 @@ from typing import Any, Iterable
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import Problem
+from .errors import Problem, describe
 from .model import IMPLICIT_CRITERION_ID, Crosswalk, Framework, Glossary
 from .yamlsource import YamlDoc, field_path, read_yaml
 
@@ -86,22 +86,6 @@ def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] |
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
-def _describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"true/false ({str(value).lower()})"
-    if isinstance(value, (int, float)):
-        return f"a number ({value})"
-    if isinstance(value, str):
-        return f"text ('{value}')" if len(value) < 40 else "text"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a set of keys"
-    if value is None:
-        return "nothing"
-    return type(value).__name__
-
-
 def _pydantic_problems(doc: YamlDoc, model: type[BaseModel], exc: ValidationError) -> list[Problem]:
     out = []
     errors = exc.errors()
@@ -138,7 +122,7 @@ def _pydantic_problems(doc: YamlDoc, model: type[BaseModel], exc: ValidationErro
             message = f"'{value}' is not a valid id"
             hint = "Ids use letters, digits, '-', '_' or '.', with no spaces, e.g. 'customer-needs' or 'III'."
         elif kind in ("string_type", "str_type"):
-            message = f"expected text, found {_describe(value)}"
+            message = f"expected text, found {describe(value)}"
             hint = "Write the text on this line; put it in quotes if it starts with a special character or is yes/no/on/off."
         elif kind == "string_too_short":
             message = "this text is empty"
@@ -151,14 +135,14 @@ def _pydantic_problems(doc: YamlDoc, model: type[BaseModel], exc: ValidationErro
         elif kind == "too_short":
             message, hint = err["msg"].lower(), "Add the missing items."
         elif kind in ("list_type",):
-            message, hint = f"expected a list, found {_describe(value)}", "Write each item on its own line starting with '- '."
+            message, hint = f"expected a list, found {describe(value)}", "Write each item on its own line starting with '- '."
         elif kind in ("dict_type", "model_type", "model_attributes_type"):
-            message = f"expected a set of keys, found {_describe(value)}"
+            message = f"expected a set of keys, found {describe(value)}"
             hint = "Write 'key: value' pairs indented under this line."
         elif kind in ("int_type", "int_parsing", "int_from_float"):
-            message, hint = f"expected a whole number, found {_describe(value)}", "Write a whole number such as 15."
+            message, hint = f"expected a whole number, found {describe(value)}", "Write a whole number such as 15."
         elif kind in ("bool_type", "bool_parsing"):
-            message, hint = f"expected true or false, found {_describe(value)}", "Write true or false."
+            message, hint = f"expected true or false, found {describe(value)}", "Write true or false."
         elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
             message, hint = f"{value} is out of range: {err['msg'].lower()}", "Use a number in the allowed range."
         else:
@@ -354,7 +338,7 @@ def load_framework(path: Path | str) -> tuple[Framework | None, list[Problem]]:
                 doc.path,
                 1,
                 "",
-                f"expected a framework (a set of keys such as id, title, scale), found {_describe(doc.data)}",
+                f"expected a framework (a set of keys such as id, title, scale), found {describe(doc.data)}",
                 "Start from an existing file in frameworks/ as a model.",
             )
         ]
@@ -495,7 +479,9 @@ def load_catalog(paths: Iterable[Path | str]) -> tuple[Catalog, list[Problem]]:
         problems += found
         catalog.crosswalk = cw if cw is not None else catalog.crosswalk
     if quizzes:
-        from .quizload import load_quizzes  # quizzes refer to frameworks, so they load last
+        from .quizload import (
+            load_quizzes,  # quizzes refer to frameworks, so they load last
+        )
 
         catalog.quizzes, found = load_quizzes(quizzes, catalog)
         problems += found

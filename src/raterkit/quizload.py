@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from .errors import Problem
+from .errors import Problem, describe
 from .model import Quiz
 from .yamlsource import field_path, read_yaml
 
@@ -17,7 +17,14 @@ if TYPE_CHECKING:
 
 def load_quizzes(paths: list[Path], catalog: "Catalog") -> tuple[dict[str, Quiz], list[Problem]]:
     """Every quiz file; item ids are unique across all of them."""
-    from .load import _as_dict, _as_list, _describe, _duplicate_ids, _order, _pydantic_problems, shown_path
+    from .load import (
+        _as_dict,
+        _as_list,
+        _duplicate_ids,
+        _order,
+        _pydantic_problems,
+        shown_path,
+    )
 
     quizzes: dict[str, Quiz] = {}
     problems: list[Problem] = []
@@ -31,7 +38,7 @@ def load_quizzes(paths: list[Path], catalog: "Catalog") -> tuple[dict[str, Quiz]
             continue
         if not isinstance(doc.data, dict):
             problems += found + [
-                Problem(doc.path, 1, "", f"expected a quiz (keys id, title, items), found {_describe(doc.data)}", "Start from an existing file in quiz/.")
+                Problem(doc.path, 1, "", f"expected a quiz (keys id, title, items), found {describe(doc.data)}", "Start from an existing file in quiz/.")
             ]
             continue
         quiz = None

@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
 
-from .errors import Problem
+from .errors import Problem, describe
 
 if TYPE_CHECKING:
     from .load import Catalog
@@ -332,17 +332,7 @@ def _parse_json(text: str, i: int = 0, depth: int = 3) -> tuple[Any, int]:
 
 
 def _describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"true/false ({str(value).lower()})"
-    if isinstance(value, (int, float)):
-        return f"a number ({value})"
-    if isinstance(value, str):
-        return f"text ('{value}')"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return "null"
+    return describe(value, mapping="an object")  # JSON's word for a mapping
 
 
 def _as_text(value: Any) -> str | None:

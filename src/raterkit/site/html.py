@@ -12,7 +12,7 @@ import posixpath
 import re
 from typing import Iterable
 
-from ..compare import Segment
+from ..compare import Segment, word_diff
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~^=:])")
 
@@ -88,3 +88,14 @@ class Glossary:
             return f'<abbr title="{esc(definition)}" tabindex="0">{m.group(1)}</abbr>'
 
         return self._pattern.sub(wrap, escaped)
+
+
+EMPTY_CELL = '<span class="rk-empty">Not described</span>'
+
+
+def diff_cells(old: str, new: str) -> tuple[str, str]:
+    """Two levels' text as side-by-side cells: removed words marked on the left, added on the right."""
+    if old and new:
+        segs = word_diff(old, new)
+        return segments_html(segs, "old"), segments_html(segs, "new")
+    return (esc(old) if old else EMPTY_CELL), (esc(new) if new else EMPTY_CELL)

@@ -14,7 +14,7 @@ from itertools import combinations, permutations
 from ..compare import word_diff
 from ..load import Catalog
 from ..model import Competency, Framework, Statement, anchor
-from .html import Glossary, esc, href, md, segments_html, yaml_str
+from .html import Glossary, diff_cells, esc, href, md, segments_html, yaml_str
 
 
 @dataclass(frozen=True)
@@ -201,7 +201,7 @@ def _overview(fw: Framework, catalog: Catalog, s: SiteSettings, g: Glossary) -> 
         if blocks:
             p.html("\n".join(blocks))
         if comp.expectations:
-            p.add(f"### Expected at every level", "")
+            p.add("### Expected at every level", "")
             p.html(f'<p class="rk-expectations">{p.prose(fw.fill(comp.expectations, s.fill))}</p>')
         if comp.plan_element:
             _plan_element(p, fw, comp, catalog)
@@ -300,7 +300,7 @@ def _level(fw: Framework, idx: int, catalog: Catalog, s: SiteSettings, g: Glossa
             if comp is not None and len(fw.competencies) > 1:
                 p.add(f"## {md(comp.title)}", "")
             elif comp is not None:
-                p.add(f"## Statements", "")
+                p.add("## Statements", "")
             for rcomp, crit_id, label in rows:
                 statements = _cell(fw, rcomp, lv.id, crit_id)
                 if len(rows) > 1 or comp is None:
@@ -326,12 +326,7 @@ def _pair_table(p: _Page, fw: Framework, pair: tuple[str, str]) -> str:
     for comp, crit_id, label in _rows(fw):
         old = _cell_text(fw, comp, a.id, crit_id, p.settings)
         new = _cell_text(fw, comp, b.id, crit_id, p.settings)
-        if old and new:
-            segs = word_diff(old, new)
-            left, right = segments_html(segs, "old"), segments_html(segs, "new")
-        else:
-            left = esc(old) if old else '<span class="rk-empty">Not described</span>'
-            right = esc(new) if new else '<span class="rk-empty">Not described</span>'
+        left, right = diff_cells(old, new)
         row_label = label if len(fw.competencies) == 1 or comp.has_implicit_criterion else f"{comp.title}: {label}"
         body.append(
             f'<tr><th scope="row">{esc(row_label)}</th><td data-label="{esc(a.label)}">{left}</td>'

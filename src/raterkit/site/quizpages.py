@@ -13,11 +13,10 @@ import json
 
 from pydantic import BaseModel, ConfigDict
 
-from ..compare import word_diff
 from ..load import Catalog
 from ..model import Framework, Quiz, QuizItem
 from ..scoring import PassRule
-from .html import Glossary, esc, md, segments_html
+from .html import Glossary, diff_cells, esc, md
 from .pages import GeneratedPage, SiteSettings, _Page, matrix_path, statement_link
 
 QUIZZES_DIR = "quizzes"
@@ -127,12 +126,7 @@ def _diff_html(p: _Page, fw: Framework, item: QuizItem, chosen: str) -> str:
     for crit_id, label in _criteria(fw, item):
         old = " ".join(fw.fill(t, p.settings.fill) for t in comp.statements(a.id, crit_id))
         new = " ".join(fw.fill(t, p.settings.fill) for t in comp.statements(b.id, crit_id))
-        if old and new:
-            segs = word_diff(old, new)
-            left, right = segments_html(segs, "old"), segments_html(segs, "new")
-        else:
-            left = esc(old) if old else '<span class="rk-empty">Not described</span>'
-            right = esc(new) if new else '<span class="rk-empty">Not described</span>'
+        left, right = diff_cells(old, new)
         body.append(
             f'<tr><th scope="row">{esc(label)}</th><td data-label="Your answer, {esc(a.label)}">{left}</td>'
             f'<td data-label="Reference, {esc(b.label)}">{right}</td></tr>'
