@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from raterkit.load import load_catalog  # noqa: E402
+from raterkit.site.notebookpages import notebook_nav, notebook_pages, read_notebooks  # noqa: E402
 from raterkit.site.pages import SiteSettings, generate, nav  # noqa: E402
 from raterkit.site.plugin import ASSET_DIR, CSS, JS, _insert_nav  # noqa: E402
 
@@ -47,7 +48,7 @@ def build(project: Path, out: Path) -> tuple[float, int]:
 
 def copy_project(dest: Path, with_quiz: bool = True) -> Path:
     dest.mkdir(parents=True)
-    for name in ["mkdocs.yml", "docs", "overrides", "frameworks"] + (["quiz"] if with_quiz else []):
+    for name in ["mkdocs.yml", "docs", "overrides", "frameworks"] + (["quiz", "notebooks"] if with_quiz else []):
         src = ROOT / name
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name)
     return dest
@@ -61,16 +62,21 @@ def prerendered_project(dest: Path) -> Path:
     catalog, problems = load_catalog([project / "frameworks", project / "quiz"])
     assert not problems
     settings = SiteSettings(office=plugin_cfg.get("office") or None)
-    for page in generate(catalog, settings):
+    notebooks = read_notebooks(project / "notebooks")
+    generated_nav = nav(catalog)
+    generated_nav["raterkit:notebooks"] = notebook_nav(notebooks)
+    for page in generate(catalog, settings) + notebook_pages(notebooks, settings):
         target = project / "docs" / page.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page.markdown, encoding="utf-8")
+    for nb in notebooks:
+        (project / "docs" / nb.path).write_bytes(nb.content)
     assets = ROOT / "src" / "raterkit" / "site" / "assets"
     (project / "docs" / ASSET_DIR).mkdir(parents=True)
     for name in CSS + JS:
         shutil.copy2(assets / name, project / "docs" / ASSET_DIR / name)
     config["plugins"] = [p for p in config["plugins"] if not (isinstance(p, dict) and "raterkit" in p)]
-    config["nav"] = _insert_nav(config["nav"], nav(catalog))
+    config["nav"] = _insert_nav(config["nav"], generated_nav)
     config["extra_css"] = [f"{ASSET_DIR}/{n}" for n in CSS]
     config["extra_javascript"] = [f"{ASSET_DIR}/{n}" for n in JS]
     (project / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")

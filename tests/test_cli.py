@@ -90,3 +90,17 @@ def test_addresses_lists_every_statement_once(capsys, monkeypatch):
     assert len(addresses) == len(set(addresses)) == 103
     assert "ita-customer-service-element/customer-service/3/overall/3" in addresses
     assert len({anchor(a) for a in addresses}) == 103
+
+
+def test_an_unexpected_error_is_said_plainly_without_a_traceback(capsys, monkeypatch):
+    import raterkit.cli as cli
+
+    def broken(args):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(cli, "cmd_validate", broken)
+    monkeypatch.delenv("RATERKIT_DEBUG", raising=False)
+    assert cli.main(["validate"]) == 1
+    err = capsys.readouterr().err
+    assert "something went wrong that raterkit did not expect (RuntimeError: disk on fire)" in err
+    assert "Traceback" not in err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -497,6 +498,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a bug in raterkit: say so plainly, never with a traceback
+        if os.environ.get("RATERKIT_DEBUG"):
+            raise
+        print(
+            f"raterkit: something went wrong that raterkit did not expect ({type(exc).__name__}: {exc}).\n"
+            "    Please report it with the command you ran; RATERKIT_DEBUG=1 shows the details.",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover
