@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..load import Catalog
 from ..model import Framework, Quiz, QuizItem
-from ..scoring import PassRule
+from ..rules import PassRule
 from .html import Glossary, diff_cells, esc, md
 from .pages import GeneratedPage, SiteSettings, _Page, matrix_path, statement_link
 
