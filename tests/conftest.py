@@ -30,7 +30,7 @@ import subprocess
 import sys
 import threading
 
-PROJECT_FILES = ["mkdocs.yml", "docs", "overrides", "frameworks", "quiz"]
+PROJECT_FILES = ["mkdocs.yml", "docs", "overrides", "frameworks", "quiz", "notebooks"]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",

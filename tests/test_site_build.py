@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 from pathlib import Path
 
 from conftest import ROOT, copy_project, mkdocs_build
@@ -114,5 +115,15 @@ def test_notebooks_section_renders_each_notebook_and_ships_it_for_download(seed_
 def test_an_assessment_build_has_no_practice_notebooks(tmp_path):
     result = mkdocs_build(ROOT, tmp_path / "out", env={"RATERKIT_ASSESSMENT": "1"})
     assert result.returncode == 0, result.stderr
-    assert not (tmp_path / "out" / "notebooks").exists()
+    assert list((tmp_path / "out" / "notebooks").glob("*.ipynb")) == []
+    assert [p.parent.name for p in (tmp_path / "out" / "notebooks").rglob("index.html")] == ["notebooks"]
+    assert "This is an assessment build" in (tmp_path / "out" / "notebooks" / "index.html").read_text(encoding="utf-8")
     assert (tmp_path / "out" / "quizzes").exists()
+
+
+def test_a_project_without_notebooks_still_builds_with_its_links_intact(tmp_path):
+    project = copy_project(tmp_path / "p")
+    shutil.rmtree(project / "notebooks")
+    result = mkdocs_build(project, tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert "There are no notebooks in this build" in (tmp_path / "out" / "notebooks" / "index.html").read_text(encoding="utf-8")

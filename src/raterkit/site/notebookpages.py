@@ -89,6 +89,14 @@ def notebook_pages(notebooks: list[NotebookFile], settings: SiteSettings) -> lis
              "Jupyter notebooks for practising at your own pace and for running a calibration workshop. "
              "Each one loads the frameworks and quizzes of this project, so open it from the project's "
              "`notebooks/` folder (in JupyterLab or VS Code) and run the cells from top to bottom.", ""]
+    if not notebooks:
+        index += [
+            "There are no notebooks in this build of the site." + (
+                " This is an assessment build: practice material that shows reference ratings is left out."
+                if settings.assessment else ""
+            ),
+            "",
+        ]
     for nb in notebooks:
         name = nb.path.rsplit("/", 1)[1]
         stem = name[: -len(".ipynb")]

@@ -72,9 +72,9 @@ class RaterkitPlugin(BasePlugin[RaterkitConfig]):
         # Practice notebooks give feedback against the key: not part of an assessment build.
         root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
         self.notebooks = [] if assessment else read_notebooks(root / self.config.notebooks)
-        if self.notebooks:
-            self.pages += notebook_pages(self.notebooks, settings)
-            generated_nav["raterkit:notebooks"] = notebook_nav(self.notebooks)
+        # The index page always exists (it says so when there are none), so links to it hold.
+        self.pages += notebook_pages(self.notebooks, settings)
+        generated_nav["raterkit:notebooks"] = notebook_nav(self.notebooks)
         config.nav = _insert_nav(config.nav, generated_nav)
         for name in CSS:
             config.extra_css.append(f"{ASSET_DIR}/{name}")
