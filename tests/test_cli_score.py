@@ -396,7 +396,7 @@ def test_the_real_quizzes_score_a_perfect_rater_at_100_percent(tmp_path, capsys,
     from raterkit.load import load_catalog
 
     catalog, problems = load_catalog([FRAMEWORKS, QUIZ])
-    assert problems == [] and len(catalog.quizzes) == 5
+    assert problems == [] and len(catalog.quizzes) == len(list(QUIZ.glob("*.yaml"))) >= 5
     monkeypatch.chdir(tmp_path)
     for quiz in catalog.quizzes.values():
         lines = ["rater,item,rating"] + [f"expert,{item.id},{item.reference}" for item in quiz.items]
@@ -405,3 +405,61 @@ def test_the_real_quizzes_score_a_perfect_rater_at_100_percent(tmp_path, capsys,
         assert code == 0
         [record] = json.loads(out)
         assert (record["quiz"], record["n"], record["exact"], record["passed"]) == (quiz.id, len(quiz.items), 1.0, True)
+
+
+# ----------------------------------------------------------------------------- vignettes
+
+
+def _profile_answers(tmp_path, catalog):
+    quiz = catalog.quizzes["cp1-profiles"]
+    fw = catalog.frameworks[quiz.framework]
+    impressions = {"vega": "III", "banks": "I", "osei": "IV"}  # one level per behaviour, whatever the criterion
+    lines = ["rater,item,rating"]
+    lines += [f"expert,{i.id},{i.reference}" for i in quiz.items]
+    lines += [f"haloed,{i.id},{impressions[i.vignette]}" for i in quiz.items]
+    (tmp_path / "profiles.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return quiz, fw
+
+
+def test_score_decomposes_accuracy_when_behaviours_are_rated_on_several_criteria(tmp_path, capsys, monkeypatch, catalog):
+    from conftest import FRAMEWORKS, QUIZ
+    from raterkit.scoring import cronbach_components
+
+    quiz, fw = _profile_answers(tmp_path, catalog)
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = _run(capsys, "score", "profiles.csv", "--format", "json", "--data", str(FRAMEWORKS), str(QUIZ))
+    assert code == 0
+    expert, haloed = json.loads(out)
+    assert [expert["cronbach"][k] for k in ("D2", "E2", "DE2", "SA2", "DA2")] == [0, 0, 0, 0, 0]
+    vignettes, criteria, grid = quiz.vignettes()
+    position = {lv.id: n for n, lv in enumerate(fw.scale)}
+    by_id = {i.id: i for i in quiz.items}
+    truth = [[position[by_id[c].reference] for c in row] for row in grid]
+    given = [[position[{"vega": "III", "banks": "I", "osei": "IV"}[v]] for _ in row] for v, row in zip(vignettes, grid)]
+    expected = cronbach_components(np.array(given, float), np.array(truth, float))
+    assert haloed["cronbach"] == pytest.approx({k: float(v) for k, v in expected.items()})
+    code, out, _ = _run(capsys, "score", "profiles.csv", "--data", str(FRAMEWORKS), str(QUIZ))
+    assert "Accuracy by component (Cronbach 1955) over the 3 behaviours each rated on 3 criteria" in out
+
+
+def test_quizzes_without_vignettes_report_no_cronbach_components(tmp_path, capsys, monkeypatch):
+    from conftest import FRAMEWORKS, QUIZ
+
+    (tmp_path / "a.csv").write_text("rater,item,rating\nana,cp1-01,II\nana,cp1-02,III\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = _run(capsys, "score", "a.csv", "--format", "json", "--data", str(FRAMEWORKS), str(QUIZ))
+    assert code == 0 and "cronbach" not in json.loads(out)[0]
+
+
+def test_agreement_flags_a_rater_who_rates_each_behaviour_alike_on_every_criterion(tmp_path, capsys, monkeypatch, catalog):
+    from conftest import FRAMEWORKS, QUIZ
+
+    _profile_answers(tmp_path, catalog)
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = _run(capsys, "agreement", "profiles.csv", "--format", "json", "--data", str(FRAMEWORKS), str(QUIZ))
+    assert code == 0
+    halo = {h["rater"]: h for h in json.loads(out)["halo"]}
+    assert halo["haloed"]["halo"] is True and halo["haloed"]["within_sd"] == 0
+    assert halo["expert"]["halo"] is False
+    code, out, _ = _run(capsys, "agreement", "profiles.csv", "--data", str(FRAMEWORKS), str(QUIZ))
+    assert "Halo (the same behaviour rated alike on every criterion, where the reference differs): haloed." in out

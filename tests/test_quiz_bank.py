@@ -89,3 +89,38 @@ def test_reference_levels_are_not_in_scale_order_within_a_quiz(catalog):
         fw = catalog.frameworks[q.framework]
         order = [fw.level_index(i.reference) for i in q.items]
         assert order != sorted(order), q.id
+
+
+def test_items_of_one_vignette_must_show_one_behaviour_each_on_its_own_criterion(tmp_path):
+    import shutil
+
+    from conftest import FRAMEWORKS
+    from raterkit.load import load_catalog
+
+    shutil.copytree(FRAMEWORKS, tmp_path / "frameworks", ignore=shutil.ignore_patterns("sources"))
+    (tmp_path / "quiz").mkdir()
+    item = """  - id: {id}
+    vignette: {vignette}
+    framework: acqdemo-cp3-customer-relations
+    competency: customer-relations
+    criterion: {criterion}
+    behaviour: {behaviour}
+    reference: I
+    rationale: Because.
+    cites: [acqdemo-cp3-customer-relations/customer-relations/I/customer-needs/1]
+"""
+    text = "id: v\ntitle: V\nitems:\n" + "".join(
+        item.format(**row)
+        for row in [
+            {"id": "v1", "vignette": "a", "criterion": "customer-needs", "behaviour": "Ann answers the phone."},
+            {"id": "v2", "vignette": "a", "criterion": "customer-needs", "behaviour": "Ann answers the phone."},
+            {"id": "v3", "vignette": "a", "criterion": "breadth-of-influence", "behaviour": "Bob writes a memo."},
+            {"id": "v4", "vignette": "b", "criterion": "customer-needs", "behaviour": "Cy files."},
+        ]
+    )
+    (tmp_path / "quiz" / "v.yaml").write_text(text, encoding="utf-8")
+    _, problems = load_catalog([tmp_path / "frameworks", tmp_path / "quiz"])
+    lines = [p.headline().split("/")[-1] if "/" in p.headline() else p.headline() for p in problems]
+    assert any("items[1].criterion: vignette 'a' already rates 'customer-needs' (line 8)" in ln for ln in lines), lines
+    assert any("items[2].behaviour: differs from the first item of vignette 'a' (line 9)" in ln for ln in lines), lines
+    assert any("items[3].vignette: vignette 'b' has only this item" in ln for ln in lines), lines

@@ -36,7 +36,9 @@ def assessment(catalog):
 
 
 def test_every_quiz_has_a_page_listed_in_the_index_and_the_navigation(catalog, practice):
-    assert len(catalog.quizzes) == 5
+    from conftest import QUIZ
+
+    assert len(catalog.quizzes) == len(list(QUIZ.glob("*.yaml"))) >= 5
     index = practice["quizzes/index.md"].markdown
     entries = nav(catalog)["raterkit:quizzes"]
     assert entries[0] == {"All quizzes": "quizzes/index.md"}

@@ -548,3 +548,35 @@ def test_borman_accuracy_is_undefined_when_a_rater_gives_everyone_the_same_score
 def test_cronbach_refuses_bad_tables(x, t, message):
     with pytest.raises(ValueError, match=message):
         cronbach_components(x, t)
+
+
+# ----------------------------------------------------------------------------- Cronbach per rater
+
+
+def test_cronbach_by_rater_decomposes_each_trainees_accuracy_over_the_vignettes_they_completed():
+    from raterkit.scoring import cronbach_by_rater
+
+    # 3 vignettes x 3 criteria; items 0..8 laid out vignette by vignette
+    grid = np.arange(9).reshape(3, 3)
+    key = np.array([1, 2, 1, 0, 1, 0, 3, 3, 2])
+    accurate = key.copy()
+    halo = np.array([2, 2, 2, 1, 1, 1, 3, 3, 3])  # one impression per behaviour, every criterion alike
+    gap = key.copy()
+    gap[[0, 3]] = -1  # skipped two vignettes' first criterion: only one complete vignette left
+    results = cronbach_by_rater(np.vstack([accurate, halo, gap]), key, grid)
+    assert results[0] == cronbach_components(key[grid].astype(float), key[grid].astype(float))
+    assert [results[0][k] for k in ("D2", "E2", "DE2", "SA2", "DA2")] == pytest.approx([0, 0, 0, 0, 0])
+    assert results[0]["borman_da"] == pytest.approx(1.0)  # a correlation: perfect accuracy is 1
+    expected = cronbach_components(halo[grid].astype(float), key[grid].astype(float))
+    assert results[1] == expected
+    assert expected["DA2"] > 0 and expected["D2"] == pytest.approx(
+        expected["E2"] + expected["DE2"] + expected["SA2"] + expected["DA2"]
+    )
+    assert results[2] is None
+
+
+def test_cronbach_by_rater_rejects_a_grid_that_does_not_index_the_items():
+    from raterkit.scoring import cronbach_by_rater
+
+    with pytest.raises(ValueError, match="grid"):
+        cronbach_by_rater(np.zeros((1, 4), dtype=int), np.zeros(4, dtype=int), np.array([[0, 9]]))

@@ -224,6 +224,12 @@ def cmd_score(args: argparse.Namespace) -> int:
     rule = _pass_rule(quiz, n_levels)
     scores = score_matrix(ratings, responses.key_positions(), n_levels, rule)
     records = [{"rater": r["rater"], "quiz": quiz.id, **r} for r in scores.records(raters)]
+    grid = _vignette_grid(quiz, items)
+    if grid is not None:  # the same behaviours rated on several criteria: Cronbach's components too
+        from .scoring import cronbach_by_rater
+
+        for record, parts in zip(records, cronbach_by_rater(ratings, responses.key_positions(), grid)):
+            record["cronbach"] = None if parts is None else {k: _json_number(v) for k, v in parts.items()}
 
     if args.format == "json":
         print(json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False))
@@ -256,9 +262,45 @@ def cmd_score(args: argparse.Namespace) -> int:
             f"Pass rule: {rule.describe()}.",
             f"{passed} of {_count(len(records), 'rater')} passed.",
         ]
+        if grid is not None:
+            lines += ["", *_cronbach_lines(records, grid.shape)]
         print("\n".join(lines))
     _say(responses.summary_line())
     return 0
+
+
+def _vignette_grid(quiz, items: list[str]):
+    """Item columns of the quiz's vignettes (vignettes x criteria), or None when it has fewer than two
+    complete ones. A vignette is one behaviour rated on several criteria (QuizItem.vignette)."""
+    import numpy as np
+
+    vignettes, criteria, grid = quiz.vignettes()
+    column = {item: i for i, item in enumerate(items)}
+    rows = [[column[i] for i in row] for row in grid if all(i in column for i in row)]
+    return np.array(rows, dtype=np.int64) if len(rows) >= 2 and criteria else None
+
+
+def _json_number(value: float) -> float | None:
+    return None if value != value else float(value)
+
+
+def _cronbach_lines(records: list[dict], shape: tuple[int, int]) -> list[str]:
+    header = ["rater", "D²", "elevation", "diff. elevation", "stereotype", "differential", "Borman"]
+    rows = []
+    for r in records:
+        parts = r.get("cronbach")
+        if parts is None:
+            rows.append([r["rater"], "—", "", "", "", "", ""])
+        else:
+            rows.append([r["rater"], *(_decimal(parts[k]) for k in ("D2", "E2", "DE2", "SA2", "DA2", "borman_da"))])
+    return [
+        f"Accuracy by component (Cronbach 1955) over the {shape[0]} behaviours each rated on "
+        f"{shape[1]} criteria; lower is more accurate, and D² = elevation + differential elevation + "
+        "stereotype + differential accuracy. Borman: correlation with the reference across behaviours, "
+        "averaged over criteria (higher is better). — : not every criterion of two behaviours rated.",
+        "",
+        *_columns(header, rows, "lrrrrrr"),
+    ]
 
 
 def _parse_levels(text: str) -> list[str] | None:
@@ -318,11 +360,28 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         labels = [f"level {level}" for level in responses.level_ids]
         summary = summarize(ratings, key, n_levels, labels=labels, item_ids=item_ids, rater_ids=raters)
     summary = {"quiz": responses.quiz, "scale": list(responses.level_ids), **summary}
+    if responses.quiz is not None:
+        quiz = catalog.quizzes[responses.quiz]
+        groups = {item.id: item.vignette for item in quiz.items if item.vignette is not None}
+        if groups:  # the same behaviour rated on several criteria: halo can be measured
+            from .agreement import halo
+
+            table = halo(ratings, [groups.get(i, f"item:{i}") for i in item_ids], key)
+            summary["halo"] = [
+                {"rater": rater, "behaviours": int(row.n_behaviours), "within_sd": _json_number(row.within_sd),
+                 "reference_sd": _json_number(row.reference_sd), "halo": bool(row.halo)}
+                for rater, row in zip(raters, table.itertuples())
+            ]
 
     if args.format == "json":
         print(json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False))
     else:
-        print("\n".join(_agreement_lines(summary, title)))
+        lines = _agreement_lines(summary, title)
+        if "halo" in summary:
+            showing = [h["rater"] for h in summary["halo"] if h["halo"]]
+            lines += ["", "Halo (the same behaviour rated alike on every criterion, where the reference differs): "
+                      + (", ".join(showing) if showing else "no rater") + "."]
+        print("\n".join(lines))
     _say(responses.summary_line())
     return 0
 

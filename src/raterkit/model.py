@@ -245,6 +245,11 @@ class QuizItem(Model):
     reference: Id = Field(description="The reference level id on the framework's scale.")
     rationale: Text = Field(description="Why this level and not the neighbouring ones.")
     cites: list[Text] = Field(min_length=1, description="Addresses of the statements the rationale rests on.")
+    vignette: Id | None = Field(
+        None,
+        description="Items sharing a vignette id show the same behaviour, each rated on another criterion "
+        "(for halo and Cronbach's accuracy components).",
+    )
 
 
 class Quiz(Model):
@@ -259,6 +264,22 @@ class Quiz(Model):
     @property
     def framework(self) -> str:
         return self.items[0].framework
+
+    def vignettes(self) -> tuple[list[str], list[str], list[list[str | None]]]:
+        """(vignette ids, criterion ids, grid of item ids: vignettes x criteria, None where absent)."""
+        vignettes: list[str] = []
+        criteria: list[str] = []
+        for item in self.items:
+            if item.vignette is not None:
+                if item.vignette not in vignettes:
+                    vignettes.append(item.vignette)
+                if item.criterion not in criteria:
+                    criteria.append(item.criterion)
+        grid: list[list[str | None]] = [[None] * len(criteria) for _ in vignettes]
+        for item in self.items:
+            if item.vignette is not None:
+                grid[vignettes.index(item.vignette)][criteria.index(item.criterion)] = item.id
+        return vignettes, criteria, grid
 
 
 class GlossaryTerm(Model):

@@ -80,6 +80,7 @@ def load_quizzes(paths: list[Path], catalog: "Catalog") -> tuple[dict[str, Quiz]
                 if str(cite) not in known:
                     cloc = loc + ("cites", ci)
                     found.append(Problem(doc.path, doc.line_of(cloc), field_path(cloc), f"'{cite}' is not the address of any statement", "An address is framework/competency/level/criterion/n, e.g. acqdemo-cp1-customer-relations/customer-relations/III/customer-needs/1; run 'raterkit addresses' to list them."))
+        found += _vignette_problems(doc, items)
         if len(scales) > 1:
             i = sorted(scales.values())[1]
             found.append(Problem(doc.path, doc.line_of(("items", i, "framework")), field_path(("items", i, "framework")), "this item's framework has a different scale from the quiz's first item", "A quiz is scored on one scale: put items of frameworks with other scales in a quiz of their own."))
@@ -87,3 +88,39 @@ def load_quizzes(paths: list[Path], catalog: "Catalog") -> tuple[dict[str, Quiz]
         if quiz is not None and not found:
             quizzes[quiz.id] = quiz
     return quizzes, sorted(set(problems), key=_order)
+
+
+def _vignette_problems(doc, items: list) -> list[Problem]:
+    """Items sharing a vignette: the same behaviour, framework and competency, each on its own criterion."""
+    groups: dict[str, list[int]] = {}
+    for i, item in enumerate(items):
+        if isinstance(item, dict) and item.get("vignette") is not None:
+            groups.setdefault(str(item["vignette"]), []).append(i)
+    out = []
+    for vignette, members in groups.items():
+        first = items[members[0]]
+        seen_criteria: dict[str, int] = {}
+        if len(members) < 2:
+            loc = ("items", members[0], "vignette")
+            out.append(Problem(doc.path, doc.line_of(loc), field_path(loc), f"vignette '{vignette}' has only this item",
+                               "A vignette is one behaviour rated on several criteria: give two or more items the same vignette id, or remove it."))
+        for i in members:
+            item = items[i]
+            for key in ("framework", "competency", "behaviour"):
+                if str(item.get(key, "")).split() != str(first.get(key, "")).split():
+                    loc = ("items", i, key)
+                    out.append(Problem(doc.path, doc.line_of(loc), field_path(loc),
+                                       f"differs from the first item of vignette '{vignette}' (line {doc.line_of(('items', members[0], key))})",
+                                       f"Items of one vignette show the same behaviour: give them the same {key}."))
+            crit = item.get("criterion")
+            loc = ("items", i, "criterion")
+            if crit is None:
+                out.append(Problem(doc.path, doc.line_of(("items", i)), field_path(loc), f"an item of vignette '{vignette}' needs a criterion",
+                                   "Each item of a vignette rates the behaviour on one criterion."))
+            elif str(crit) in seen_criteria:
+                out.append(Problem(doc.path, doc.line_of(loc), field_path(loc),
+                                   f"vignette '{vignette}' already rates '{crit}' (line {seen_criteria[str(crit)]})",
+                                   "Rate each criterion once per vignette."))
+            else:
+                seen_criteria[str(crit)] = doc.line_of(loc)
+    return out

@@ -42,7 +42,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-__all__ = ["PassRule", "Scores", "score_matrix", "cronbach_components"]
+__all__ = ["PassRule", "Scores", "score_matrix", "cronbach_components", "cronbach_by_rater"]
 
 from .rules import TOLERANCE, PassRule
 from .rules import check_n_levels as _check_n_levels
@@ -333,3 +333,32 @@ def cronbach_components(ratings, truth) -> dict[str, float]:
     per_dimension = _share((xc * tc).sum(axis=0), spread, ~flat & (spread > 0))
     components["borman_da"] = float(np.mean(per_dimension))
     return components
+
+
+def cronbach_by_rater(ratings, key, grid) -> list[dict[str, float] | None]:
+    """Cronbach's accuracy components for each rater, over the behaviours (vignettes) rated on
+    several criteria.
+
+    ``ratings``: int array (raters x items), -1 = not answered; ``key``: int array (items,);
+    ``grid``: int array (vignettes x criteria) of item columns, so that ``ratings[r][grid]`` is
+    rater r's ratees x dimensions table and ``key[grid]`` the true scores. A rater's components
+    use the vignettes they rated on every criterion; with fewer than two such vignettes there is
+    nothing to decompose and the entry is None. See :func:`cronbach_components`.
+    """
+    ratings = _as_positions("ratings", ratings, 2, "(raters, items)")
+    key = _as_positions("key", key, 1, "(items,)")
+    grid = np.asarray(grid)
+    if grid.ndim != 2 or grid.size == 0 or not np.issubdtype(grid.dtype, np.integer):
+        raise ValueError("grid must be a 2-D array of item columns (vignettes x criteria); build it from Quiz.vignettes().")
+    if grid.min() < 0 or grid.max() >= key.shape[0]:
+        raise ValueError(f"grid names item columns outside 0..{key.shape[0] - 1}; it must index the ratings' columns.")
+    truth = key[grid].astype(float)
+    out: list[dict[str, float] | None] = []
+    for row in ratings:  # a handful of vignettes per rater: a loop over raters is cheap here
+        table = row[grid]
+        complete = (table >= 0).all(axis=1)
+        if complete.sum() < 2:
+            out.append(None)
+            continue
+        out.append(cronbach_components(table[complete].astype(float), truth[complete]))
+    return out
