@@ -124,3 +124,29 @@ def test_items_of_one_vignette_must_show_one_behaviour_each_on_its_own_criterion
     assert any("items[1].criterion: vignette 'a' already rates 'customer-needs' (line 8)" in ln for ln in lines), lines
     assert any("items[2].behaviour: differs from the first item of vignette 'a' (line 9)" in ln for ln in lines), lines
     assert any("items[3].vignette: vignette 'b' has only this item" in ln for ln in lines), lines
+
+
+def test_quiz_items_naming_a_missing_framework_competency_or_criterion_are_reported_by_line(tmp_path):
+    import shutil
+
+    from conftest import FRAMEWORKS
+    from raterkit.load import load_catalog
+
+    shutil.copytree(FRAMEWORKS, tmp_path / "frameworks", ignore=shutil.ignore_patterns("sources"))
+    (tmp_path / "quiz").mkdir()
+    cite = "acqdemo-cp3-customer-relations/customer-relations/I/customer-needs/1"
+    (tmp_path / "quiz" / "q.yaml").write_text(
+        "id: q\ntitle: Q\nitems:\n"
+        "  - {id: a1, framework: nope, competency: x, behaviour: B., reference: I, rationale: R., cites: [x]}\n"
+        f"  - {{id: a2, framework: acqdemo-cp3-customer-relations, competency: nope, behaviour: B., reference: V, rationale: R., cites: [{cite}]}}\n"
+        f"  - {{id: a3, framework: acqdemo-cp3-customer-relations, competency: customer-relations, criterion: tone, behaviour: B., reference: I, rationale: R., cites: [{cite}]}}\n",
+        encoding="utf-8",
+    )
+    _, problems = load_catalog([tmp_path / "frameworks", tmp_path / "quiz"])
+    got = [(p.line, p.field, p.message) for p in problems]
+    assert got == [
+        (4, "items[0].framework", "no framework has the id 'nope'"),
+        (5, "items[1].competency", "framework 'acqdemo-cp3-customer-relations' has no competency 'nope'"),
+        (5, "items[1].reference", "'V' is not a level of this scale (I, II, III)"),
+        (6, "items[2].criterion", "competency 'customer-relations' has no criterion 'tone'"),
+    ]

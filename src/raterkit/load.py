@@ -367,46 +367,36 @@ def load_crosswalk(path: Path | str, frameworks: dict[str, Framework]) -> tuple[
     problems += _duplicate_ids(doc, themes, ("themes",), "theme")
     for ti, theme in enumerate(themes):
         for li, link in enumerate(_as_list(_as_dict(theme).get("links"))):
-            link = _as_dict(link)
-            loc = ("themes", ti, "links", li)
-            fw = frameworks.get(str(link.get("framework")))
-            if "framework" in link and fw is None:
-                problems.append(
-                    Problem(
-                        doc.path,
-                        doc.line_of(loc + ("framework",)),
-                        field_path(loc + ("framework",)),
-                        f"no framework has the id '{link['framework']}'",
-                        f"Known frameworks: {', '.join(sorted(frameworks)) or 'none'}.",
-                    )
-                )
-                continue
-            if fw is None or "competency" not in link:
-                continue
-            comp = next((c for c in fw.competencies if c.id == str(link["competency"])), None)
-            if comp is None:
-                problems.append(
-                    Problem(
-                        doc.path,
-                        doc.line_of(loc + ("competency",)),
-                        field_path(loc + ("competency",)),
-                        f"framework '{fw.id}' has no competency '{link['competency']}'",
-                        f"Its competencies: {', '.join(c.id for c in fw.competencies)}.",
-                    )
-                )
-                continue
-            crit = link.get("criterion")
-            if crit is not None and str(crit) not in [c.id for c in comp.criteria]:
-                problems.append(
-                    Problem(
-                        doc.path,
-                        doc.line_of(loc + ("criterion",)),
-                        field_path(loc + ("criterion",)),
-                        f"competency '{comp.id}' has no criterion '{crit}'",
-                        f"Its criteria: {', '.join(c.id for c in comp.criteria)}.",
-                    )
-                )
+            problems += resolve_reference(doc, ("themes", ti, "links", li), _as_dict(link), frameworks)[2]
     return (crosswalk if not problems else None), sorted(set(problems), key=_order)
+
+
+def resolve_reference(
+    doc: YamlDoc, loc: tuple, entry: dict, frameworks: dict[str, Framework]
+) -> tuple[Framework | None, Any, list[Problem]]:
+    """The framework, competency and (optional) criterion an entry names (a crosswalk link, a quiz
+    item): (framework or None, competency or None, problems for the names that do not exist)."""
+    fw = frameworks.get(str(entry.get("framework")))
+    if "framework" in entry and fw is None:
+        where = loc + ("framework",)
+        return None, None, [Problem(doc.path, doc.line_of(where), field_path(where),
+                                    f"no framework has the id '{entry['framework']}'",
+                                    f"Known frameworks: {', '.join(sorted(frameworks)) or 'none'}.")]
+    if fw is None or "competency" not in entry:
+        return fw, None, []
+    comp = next((c for c in fw.competencies if c.id == str(entry["competency"])), None)
+    if comp is None:
+        where = loc + ("competency",)
+        return fw, None, [Problem(doc.path, doc.line_of(where), field_path(where),
+                                  f"framework '{fw.id}' has no competency '{entry['competency']}'",
+                                  f"Its competencies: {', '.join(c.id for c in fw.competencies)}.")]
+    crit = entry.get("criterion")
+    if crit is not None and str(crit) not in [c.id for c in comp.criteria]:
+        where = loc + ("criterion",)
+        return fw, comp, [Problem(doc.path, doc.line_of(where), field_path(where),
+                                  f"competency '{comp.id}' has no criterion '{crit}'",
+                                  f"Its criteria: {', '.join(c.id for c in comp.criteria)}.")]
+    return fw, comp, []
 
 
 def load_glossary(path: Path | str) -> tuple[Glossary | None, list[Problem]]:

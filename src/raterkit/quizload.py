@@ -23,6 +23,7 @@ def load_quizzes(paths: list[Path], catalog: "Catalog") -> tuple[dict[str, Quiz]
         _duplicate_ids,
         _order,
         _pydantic_problems,
+        resolve_reference,
         shown_path,
     )
 
@@ -60,19 +61,11 @@ def load_quizzes(paths: list[Path], catalog: "Catalog") -> tuple[dict[str, Quiz]
             if iid and iid in item_first and item_first[iid] != doc.path:
                 found.append(Problem(doc.path, doc.line_of(loc + ("id",)), field_path(loc + ("id",)), f"item id '{iid}' is already used in {item_first[iid]}", "Item ids must be unique across all quizzes, because responses name items by id alone."))
             item_first.setdefault(iid, doc.path)
-            fw = catalog.frameworks.get(str(item.get("framework")))
-            if "framework" in item and fw is None:
-                found.append(Problem(doc.path, doc.line_of(loc + ("framework",)), field_path(loc + ("framework",)), f"no framework has the id '{item['framework']}'", f"Known frameworks: {', '.join(sorted(catalog.frameworks)) or 'none'}."))
-                continue
+            fw, _comp, problems_here = resolve_reference(doc, loc, item, catalog.frameworks)
+            found += problems_here
             if fw is None:
                 continue
             scales.setdefault(tuple((lv.id, lv.label) for lv in fw.scale), i)
-            comp = next((c for c in fw.competencies if c.id == str(item.get("competency"))), None)
-            if "competency" in item and comp is None:
-                found.append(Problem(doc.path, doc.line_of(loc + ("competency",)), field_path(loc + ("competency",)), f"framework '{fw.id}' has no competency '{item['competency']}'", f"Its competencies: {', '.join(c.id for c in fw.competencies)}."))
-            crit = item.get("criterion")
-            if comp is not None and crit is not None and str(crit) not in [c.id for c in comp.criteria]:
-                found.append(Problem(doc.path, doc.line_of(loc + ("criterion",)), field_path(loc + ("criterion",)), f"competency '{comp.id}' has no criterion '{crit}'", f"Its criteria: {', '.join(c.id for c in comp.criteria)}."))
             ref = item.get("reference")
             if ref is not None and str(ref) not in [lv.id for lv in fw.scale]:
                 found.append(Problem(doc.path, doc.line_of(loc + ("reference",)), field_path(loc + ("reference",)), f"'{ref}' is not a level of this scale ({', '.join(lv.id for lv in fw.scale)})", "The reference must be a level id of the item's framework."))
