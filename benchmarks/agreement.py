@@ -49,11 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ours, ours_time = best_of(lambda: krippendorff_alpha(ratings, "ordinal", N_LEVELS))
     theirs, theirs_time = best_of(
-        lambda: float(
-            krippendorff.alpha(
-                reliability_data=ratings, level_of_measurement="ordinal", value_domain=domain
-            )
-        )
+        lambda: float(krippendorff.alpha(reliability_data=ratings, level_of_measurement="ordinal", value_domain=domain))
     )
 
     print(

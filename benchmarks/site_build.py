@@ -37,7 +37,10 @@ def build(project: Path, out: Path) -> tuple[float, int]:
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(project / "mkdocs.yml"), "-d", str(out)],
-        cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=project,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
@@ -91,16 +94,31 @@ def synthetic_project(dest: Path, count: int) -> Path:
     criteria = [{"id": f"c{j}", "label": f"Criterion {j}"} for j in range(1, 6)]
     for n in range(count):
         descriptors = {
-            lv["id"]: {c["id"]: [f"Framework {n} statement for {lv['label']} on {c['label']}: handles work of scope {i} with care {j}."]
-                       for j, c in enumerate(criteria)}
+            lv["id"]: {
+                c["id"]: [
+                    f"Framework {n} statement for {lv['label']} on {c['label']}: handles work of scope {i} with care {j}."
+                ]
+                for j, c in enumerate(criteria)
+            }
             for i, lv in enumerate(levels)
         }
         data = {
-            "id": f"synthetic-{n:04d}", "title": f"Synthetic framework {n}", "scale": levels,
-            "competencies": [{"id": "main", "title": "Main factor", "definition": f"Definition of framework {n}.",
-                              "criteria": criteria, "descriptors": descriptors}],
+            "id": f"synthetic-{n:04d}",
+            "title": f"Synthetic framework {n}",
+            "scale": levels,
+            "competencies": [
+                {
+                    "id": "main",
+                    "title": "Main factor",
+                    "definition": f"Definition of framework {n}.",
+                    "criteria": criteria,
+                    "descriptors": descriptors,
+                }
+            ],
         }
-        (project / "frameworks" / f"synthetic-{n:04d}.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        (project / "frameworks" / f"synthetic-{n:04d}.yaml").write_text(
+            yaml.safe_dump(data, sort_keys=False), encoding="utf-8"
+        )
     return project
 
 
@@ -129,11 +147,15 @@ def main() -> int:
             project = synthetic_project(tmp / f"synthetic-{count}", count)
             results[count] = build(project, tmp / f"out-synthetic-{count}")
             shutil.rmtree(tmp / f"out-synthetic-{count}")
-            print(f"(b) {count:5d} synthetic frameworks (4 levels x 5 criteria): {results[count][0]:7.1f} s, "
-                  f"peak memory {results[count][1] / 2**20:7.0f} MiB")
+            print(
+                f"(b) {count:5d} synthetic frameworks (4 levels x 5 criteria): {results[count][0]:7.1f} s, "
+                f"peak memory {results[count][1] / 2**20:7.0f} MiB"
+            )
         t_ratio = results[large][0] / results[small][0]
-        print(f"    time ratio {large} / {small}: {t_ratio:.1f} (goal <= 11); "
-              f"peak memory at {large}: {results[large][1] / 2**30:.2f} GiB (goal <= 1 GiB)")
+        print(
+            f"    time ratio {large} / {small}: {t_ratio:.1f} (goal <= 11); "
+            f"peak memory at {large}: {results[large][1] / 2**30:.2f} GiB (goal <= 1 GiB)"
+        )
     return 0
 
 

@@ -64,14 +64,36 @@ SHROUT_FLEISS_1979 = np.array(
 # irr's `diagnoses`, as in statsmodels' test suite (statsmodels/stats/tests/test_inter_rater.py).
 FLEISS_1971_DIAGNOSES = np.array(
     [
-        [4, 4, 4, 4, 4, 4], [2, 2, 2, 5, 5, 5], [2, 3, 3, 3, 3, 5], [5, 5, 5, 5, 5, 5],
-        [2, 2, 2, 4, 4, 4], [1, 1, 3, 3, 3, 3], [3, 3, 3, 3, 5, 5], [1, 1, 3, 3, 3, 4],
-        [1, 1, 4, 4, 4, 4], [5, 5, 5, 5, 5, 5], [1, 4, 4, 4, 4, 4], [1, 2, 4, 4, 4, 4],
-        [2, 2, 2, 3, 3, 3], [1, 4, 4, 4, 4, 4], [2, 2, 4, 4, 4, 5], [3, 3, 3, 3, 3, 5],
-        [1, 1, 1, 4, 5, 5], [1, 1, 1, 1, 1, 2], [2, 2, 4, 4, 4, 4], [1, 3, 3, 5, 5, 5],
-        [5, 5, 5, 5, 5, 5], [2, 4, 4, 4, 4, 4], [2, 2, 4, 5, 5, 5], [1, 1, 4, 4, 4, 4],
-        [1, 4, 4, 4, 4, 5], [2, 2, 2, 2, 2, 4], [1, 1, 1, 1, 5, 5], [2, 2, 4, 4, 4, 4],
-        [1, 3, 3, 3, 3, 3], [5, 5, 5, 5, 5, 5],
+        [4, 4, 4, 4, 4, 4],
+        [2, 2, 2, 5, 5, 5],
+        [2, 3, 3, 3, 3, 5],
+        [5, 5, 5, 5, 5, 5],
+        [2, 2, 2, 4, 4, 4],
+        [1, 1, 3, 3, 3, 3],
+        [3, 3, 3, 3, 5, 5],
+        [1, 1, 3, 3, 3, 4],
+        [1, 1, 4, 4, 4, 4],
+        [5, 5, 5, 5, 5, 5],
+        [1, 4, 4, 4, 4, 4],
+        [1, 2, 4, 4, 4, 4],
+        [2, 2, 2, 3, 3, 3],
+        [1, 4, 4, 4, 4, 4],
+        [2, 2, 4, 4, 4, 5],
+        [3, 3, 3, 3, 3, 5],
+        [1, 1, 1, 4, 5, 5],
+        [1, 1, 1, 1, 1, 2],
+        [2, 2, 4, 4, 4, 4],
+        [1, 3, 3, 5, 5, 5],
+        [5, 5, 5, 5, 5, 5],
+        [2, 4, 4, 4, 4, 4],
+        [2, 2, 4, 5, 5, 5],
+        [1, 1, 4, 4, 4, 4],
+        [1, 4, 4, 4, 4, 5],
+        [2, 2, 2, 2, 2, 4],
+        [1, 1, 1, 1, 5, 5],
+        [2, 2, 4, 4, 4, 4],
+        [1, 3, 3, 3, 3, 3],
+        [5, 5, 5, 5, 5, 5],
     ]
 )
 
@@ -144,13 +166,16 @@ def test_alpha_reproduces_krippendorffs_published_example():
 
 def test_alpha_reproduces_krippendorff_package_own_test_values():
     # The krippendorff package's tests: 3 coders x 15 units, values 1..4.
-    ratings = np.array(
-        [
-            [NAN, NAN, NAN, NAN, NAN, 3, 4, 1, 2, 1, 1, 3, 3, NAN, 3],
-            [1, NAN, 2, 1, 3, 3, 4, 3, NAN, NAN, NAN, NAN, NAN, NAN, NAN],
-            [NAN, NAN, 2, 1, 3, 4, 4, NAN, 2, 1, 1, 3, 3, NAN, 4],
-        ]
-    ) - 1
+    ratings = (
+        np.array(
+            [
+                [NAN, NAN, NAN, NAN, NAN, 3, 4, 1, 2, 1, 1, 3, 3, NAN, 3],
+                [1, NAN, 2, 1, 3, 3, 4, 3, NAN, NAN, NAN, NAN, NAN, NAN, NAN],
+                [NAN, NAN, 2, 1, 3, 4, 4, NAN, 2, 1, 1, 3, 3, NAN, 4],
+            ]
+        )
+        - 1
+    )
     assert round(krippendorff_alpha(ratings, "nominal"), 6) == 0.691358
     assert round(krippendorff_alpha(ratings, "interval"), 6) == 0.810845
 
@@ -159,9 +184,7 @@ def test_unused_levels_do_not_change_nominal_or_ordinal_alpha():
     # Ordinal distances only count marginals n_g, and an unused level has n_g = 0.
     ratings = np.array([[0, 1, 2, 2], [0, 2, 2, 1], [1, 1, 2, NAN]])
     for level in ("nominal", "ordinal"):
-        assert krippendorff_alpha(ratings, level, 3) == pytest.approx(
-            krippendorff_alpha(ratings, level, 9), abs=1e-12
-        )
+        assert krippendorff_alpha(ratings, level, 3) == pytest.approx(krippendorff_alpha(ratings, level, 9), abs=1e-12)
 
 
 @settings(max_examples=30, deadline=None)
@@ -177,7 +200,9 @@ def test_alpha_does_not_depend_on_the_order_of_raters_or_items(case, random):
         np.testing.assert_allclose(
             krippendorff_alpha(shuffled, level, n_levels),
             krippendorff_alpha(ratings, level, n_levels),
-            rtol=0, atol=1e-12, equal_nan=True,
+            rtol=0,
+            atol=1e-12,
+            equal_nan=True,
         )
 
 
@@ -205,9 +230,7 @@ def test_alpha_is_fast_on_a_large_workshop():
     rng = np.random.default_rng(7)
     ratings = rng.integers(0, 5, (300, 400)).astype(float)
     ratings[rng.random(ratings.shape) < 0.2] = NAN
-    assert krippendorff_alpha(ratings, "ordinal", 5) == pytest.approx(
-        oracle_alpha(ratings, "ordinal", 5), abs=1e-9
-    )
+    assert krippendorff_alpha(ratings, "ordinal", 5) == pytest.approx(oracle_alpha(ratings, "ordinal", 5), abs=1e-9)
 
 
 # ---------------------------------------------------------------- Fleiss' kappa
@@ -227,9 +250,7 @@ def test_fleiss_kappa_matches_statsmodels_on_complete_data(raters, items, n_leve
     table, _ = aggregate_raters(ratings.T, n_cat=n_levels)
     with np.errstate(all="ignore"):
         expected = float(sm_fleiss_kappa(table))
-    np.testing.assert_allclose(
-        fleiss_kappa(ratings.astype(float), n_levels), expected, atol=1e-12, equal_nan=True
-    )
+    np.testing.assert_allclose(fleiss_kappa(ratings.astype(float), n_levels), expected, atol=1e-12, equal_nan=True)
 
 
 def test_fleiss_kappa_uses_the_items_with_the_modal_number_of_ratings():
@@ -384,7 +405,13 @@ def test_a_round_after_calibration_with_better_agreement_shows_positive_change()
     assert result["alpha"]["change"] == pytest.approx(result["alpha"]["after"] - result["alpha"]["before"])
     per_rater = result["per_rater"]
     assert list(per_rater.columns) == [
-        "n_before", "bias_before", "exact_before", "n_after", "bias_after", "exact_after", "changes"
+        "n_before",
+        "bias_before",
+        "exact_before",
+        "n_after",
+        "bias_after",
+        "exact_after",
+        "changes",
     ]
     assert per_rater.loc["ben", "bias_before"] == pytest.approx(0.8)
     assert per_rater.loc["ben", "bias_after"] == 0.0 and per_rater.loc["ben", "exact_after"] == 1.0
@@ -401,7 +428,14 @@ def test_summary_is_json_ready():
     summary = summarize(ratings, key, 5, labels, [f"item-{i}" for i in range(40)], ids)
     text = json.dumps(summary, allow_nan=False)
     assert set(json.loads(text)) == {
-        "raters", "items", "alpha", "fleiss_kappa", "icc", "per_item", "per_rater", "discuss_first"
+        "raters",
+        "items",
+        "alpha",
+        "fleiss_kappa",
+        "icc",
+        "per_item",
+        "per_rater",
+        "discuss_first",
     }
     assert summary["raters"] == 5 and summary["items"] == 40
     assert summary["alpha"]["ordinal"] == pytest.approx(krippendorff_alpha(ratings, "ordinal", 5))
@@ -444,4 +478,5 @@ def test_the_engine_never_imports_gpl_or_presentation_packages():
             imported.update(alias.name.split(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module.split(".")[0])
-    assert imported <= {"__future__", "math", "collections", "typing", "numpy", "pandas", "statsmodels"}
+    # "rules" is raterkit.rules (plain Python): the thresholds the engine judges by.
+    assert imported <= {"__future__", "math", "collections", "typing", "numpy", "pandas", "statsmodels", "rules"}

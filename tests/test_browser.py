@@ -88,7 +88,9 @@ def _page_text(page, url: str) -> str:
         ("non-routine problems", "Works independently with customers at all levels"),
     ],
 )
-def test_searching_a_distinctive_phrase_lists_its_statement_in_the_first_three_results(page, seed_url, phrase, statement_start):
+def test_searching_a_distinctive_phrase_lists_its_statement_in_the_first_three_results(
+    page, seed_url, phrase, statement_start
+):
     hrefs = _search(page, seed_url, phrase)
     assert hrefs, f"no results for {phrase!r}"
     found = [h for h in hrefs if statement_start in _page_text(page, h)]
@@ -188,7 +190,10 @@ def test_a_new_framework_shape_appears_in_navigation_matrix_compare_and_search(p
     page.goto(odd_url + "frameworks/odd-shape-test/compare/")
     page.select_option("#rk-from", "L1")
     page.select_option("#rk-to", "L3")
-    assert "reminders" in page.locator("#pair-L1-vs-L3 ins").all_inner_texts()[0] or page.locator("#pair-L1-vs-L3 ins").count() > 0
+    assert (
+        "reminders" in page.locator("#pair-L1-vs-L3 ins").all_inner_texts()[0]
+        or page.locator("#pair-L1-vs-L3 ins").count() > 0
+    )
     hrefs = _search(page, odd_url, "quokka protocol")
     assert any("odd-shape-test" in h for h in hrefs)
 
@@ -196,8 +201,13 @@ def test_a_new_framework_shape_appears_in_navigation_matrix_compare_and_search(p
 def test_script_injection_in_framework_text_shows_as_text_and_runs_nothing(page, odd_url):
     messages = []
     page.on("dialog", lambda d: (messages.append(d.message), d.dismiss()))
-    for path in ("frameworks/odd-shape-test/", "frameworks/odd-shape-test/matrix/", "frameworks/odd-shape-test/levels/L3/",
-                 "frameworks/odd-shape-test/compare/L3-vs-L5/", "frameworks/"):
+    for path in (
+        "frameworks/odd-shape-test/",
+        "frameworks/odd-shape-test/matrix/",
+        "frameworks/odd-shape-test/levels/L3/",
+        "frameworks/odd-shape-test/compare/L3-vs-L5/",
+        "frameworks/",
+    ):
         page.goto(odd_url + path)
         page.wait_for_timeout(100)
         assert page.evaluate("typeof window.__pwned") == "undefined", path
@@ -207,6 +217,6 @@ def test_script_injection_in_framework_text_shows_as_text_and_runs_nothing(page,
     assert "[Open the manual](javascript:window.__pwned='link')" in text
     assert page.locator("article a[href^='javascript:']").count() == 0
     page.goto(odd_url + "frameworks/odd-shape-test/")
-    assert '<img src=x onerror="window.__pwned=\'definition\'">' in page.locator("article").inner_text()
+    assert "<img src=x onerror=\"window.__pwned='definition'\">" in page.locator("article").inner_text()
     assert page.locator("article img").count() == 0
     assert messages == []

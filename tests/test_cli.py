@@ -8,10 +8,10 @@ import shutil
 import jsonschema
 import yaml
 
-from conftest import FRAMEWORKS, ROOT
 from raterkit.cli import main
 from raterkit.model import anchor
 from raterkit.schema import framework_schema
+from support import FRAMEWORKS, ROOT
 
 
 def test_validate_the_shipped_data_prints_one_summary_line(capsys, monkeypatch):

@@ -13,7 +13,6 @@ import csv
 import io
 import json
 import math
-import os
 import re
 import shutil
 from pathlib import Path
@@ -24,6 +23,7 @@ import pytest
 from raterkit.agreement import krippendorff_alpha
 from raterkit.cli import main
 from raterkit.scoring import PassRule, score_matrix
+from support import update_golden
 
 CASES_DIR = Path(__file__).parent / "cases" / "responses"
 DATA = CASES_DIR / "_data"
@@ -56,7 +56,7 @@ def test_score_reports_each_case_exactly_as_recorded(case: Path, capsys, monkeyp
     code, out, err = _run(capsys, "score", *_case_args(case), "--format", "json", "--data", str(DATA))
     actual = f"exit {code}\n{err}"
     expected_file = case / "expected.txt"
-    if os.environ.get("UPDATE_GOLDEN"):
+    if update_golden():
         expected_file.write_text(actual, encoding="utf-8")
     assert actual == expected_file.read_text(encoding="utf-8")
     if code == 0:
@@ -88,9 +88,21 @@ def test_the_last_line_counts_every_row_read_as_kept_or_skipped(case: Path):
 
 def test_there_are_golden_cases_for_every_kind_of_bad_file():
     names = {c.name for c in CASES}
-    for needed in ("good-csv", "excel-csv", "json", "json-list", "unknown-item", "rating-not-on-scale",
-                   "duplicate-rater-item", "blank-cells", "wrong-cell-count", "not-utf8",
-                   "labels-and-ids-odd-case", "folder-of-mixed-files", "empty-file"):
+    for needed in (
+        "good-csv",
+        "excel-csv",
+        "json",
+        "json-list",
+        "unknown-item",
+        "rating-not-on-scale",
+        "duplicate-rater-item",
+        "blank-cells",
+        "wrong-cell-count",
+        "not-utf8",
+        "labels-and-ids-odd-case",
+        "folder-of-mixed-files",
+        "empty-file",
+    ):
         assert any(name.split("-", 1)[1] == needed for name in names), needed
 
 
@@ -177,8 +189,20 @@ def test_table_shows_percentages_signed_bias_with_a_word_and_the_pass_rule(tmp_p
     lines = out.splitlines()
     assert lines[0] == "Quiz demo (Demo quiz): 5 items, scale I, II, III, IV (lowest first)."
     header = next(ln for ln in lines if ln.startswith("rater"))
-    assert header.split() == ["rater", "rated", "exact", "within", "one", "off", "by", "2+", "bias",
-                              "MAD", "QWK", "result"]
+    assert header.split() == [
+        "rater",
+        "rated",
+        "exact",
+        "within",
+        "one",
+        "off",
+        "by",
+        "2+",
+        "bias",
+        "MAD",
+        "QWK",
+        "result",
+    ]
     rows = {ln.split()[0]: ln.split() for ln in lines if ln.split() and ln.split()[0] in ("ana", "bo", "cy", "di")}
     assert rows["ana"] == ["ana", "5/5", "100%", "100%", "0", "0.00", "—", "0.00", "1.00", "pass"]
     assert rows["bo"][5:7] == ["+0.60", "lenient"]
@@ -208,7 +232,18 @@ def test_csv_format_prints_only_csv(tmp_path, capsys, monkeypatch):
     assert code == 0
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [r["rater"] for r in rows] == ["ana", "bo", "cy", "di"]
-    assert list(rows[0]) == ["rater", "quiz", "n", "exact", "within_one", "off_two_plus", "bias", "mad", "qwk", "passed"]
+    assert list(rows[0]) == [
+        "rater",
+        "quiz",
+        "n",
+        "exact",
+        "within_one",
+        "off_two_plus",
+        "bias",
+        "mad",
+        "qwk",
+        "passed",
+    ]
     assert rows[0]["passed"] == "true" and float(rows[1]["bias"]) == pytest.approx(0.6)
     assert "room.csv:21:" in err and err.splitlines()[-1] == "Read 20 rows: 19 kept, 1 skipped."
 
@@ -304,7 +339,7 @@ def test_agreement_json_has_every_statistic_and_alpha_matches_the_engine(tmp_pat
     code, out, err = _run(capsys, "agreement", "room.csv", "--format", "json", "--data", str(DATA))
     assert code == 0
     summary = json.loads(out)
-    assert AGREEMENT_KEYS <= set(summary)
+    assert set(summary) >= AGREEMENT_KEYS
     assert set(summary["alpha"]) == {"nominal", "ordinal", "interval"}
     assert set(summary["icc"]) == {"ICC1", "ICC2", "ICC3", "ICC1k", "ICC2k", "ICC3k"}
     assert (summary["raters"], summary["items"], summary["quiz"]) == (4, 5, "demo")
@@ -356,7 +391,7 @@ def test_agreement_with_levels_accepts_items_of_no_quiz(tmp_path, capsys, monkey
     code, out, err = _run(capsys, "agreement", "practice.csv", "--levels", "1,2,3,4", "--format", "json")
     assert code == 0
     summary = json.loads(out)
-    assert AGREEMENT_KEYS <= set(summary)
+    assert set(summary) >= AGREEMENT_KEYS
     assert summary["quiz"] is None and summary["scale"] == ["1", "2", "3", "4"]
     assert summary["items"] == 4 and summary["per_rater"] == []
     assert [r["item"] for r in summary["per_item"]] == ["vignette-a", "vignette-b", "vignette-c", "vignette-d"]
@@ -392,8 +427,8 @@ def test_a_single_rater_has_no_agreement_to_compute(tmp_path, capsys, monkeypatc
 
 
 def test_the_real_quizzes_score_a_perfect_rater_at_100_percent(tmp_path, capsys, monkeypatch):
-    from conftest import FRAMEWORKS, QUIZ
     from raterkit.load import load_catalog
+    from support import FRAMEWORKS, QUIZ
 
     catalog, problems = load_catalog([FRAMEWORKS, QUIZ])
     assert problems == [] and len(catalog.quizzes) == len(list(QUIZ.glob("*.yaml"))) >= 5
@@ -421,9 +456,11 @@ def _profile_answers(tmp_path, catalog):
     return quiz, fw
 
 
-def test_score_decomposes_accuracy_when_behaviours_are_rated_on_several_criteria(tmp_path, capsys, monkeypatch, catalog):
-    from conftest import FRAMEWORKS, QUIZ
+def test_score_decomposes_accuracy_when_behaviours_are_rated_on_several_criteria(
+    tmp_path, capsys, monkeypatch, catalog
+):
     from raterkit.scoring import cronbach_components
+    from support import FRAMEWORKS, QUIZ
 
     quiz, fw = _profile_answers(tmp_path, catalog)
     monkeypatch.chdir(tmp_path)
@@ -443,7 +480,7 @@ def test_score_decomposes_accuracy_when_behaviours_are_rated_on_several_criteria
 
 
 def test_quizzes_without_vignettes_report_no_cronbach_components(tmp_path, capsys, monkeypatch):
-    from conftest import FRAMEWORKS, QUIZ
+    from support import FRAMEWORKS, QUIZ
 
     (tmp_path / "a.csv").write_text("rater,item,rating\nana,cp1-01,II\nana,cp1-02,III\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
@@ -451,8 +488,10 @@ def test_quizzes_without_vignettes_report_no_cronbach_components(tmp_path, capsy
     assert code == 0 and "cronbach" not in json.loads(out)[0]
 
 
-def test_agreement_flags_a_rater_who_rates_each_behaviour_alike_on_every_criterion(tmp_path, capsys, monkeypatch, catalog):
-    from conftest import FRAMEWORKS, QUIZ
+def test_agreement_flags_a_rater_who_rates_each_behaviour_alike_on_every_criterion(
+    tmp_path, capsys, monkeypatch, catalog
+):
+    from support import FRAMEWORKS, QUIZ
 
     _profile_answers(tmp_path, catalog)
     monkeypatch.chdir(tmp_path)

@@ -15,10 +15,10 @@ from pathlib import Path
 # nbclient/jupyter_client are imported below.
 os.environ.setdefault("JUPYTER_PLATFORM_DIRS", "1")
 
-import nbformat  # noqa: E402
-import pytest  # noqa: E402
+import nbformat
+import pytest
 
-from raterkit.notebooks import TRAINER_NOTEBOOK, build_notebooks, write_notebooks  # noqa: E402
+from raterkit.notebooks import TRAINER_NOTEBOOK, build_notebooks, write_notebooks
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -99,7 +99,7 @@ def _kernel_is_this_python() -> bool:
         return False
     exe = spec.argv[0]
     # jupyter_client starts a bare 'python' / 'python3' with the running interpreter.
-    if exe in {"python", f"python{sys.version_info[0]}", "python%i.%i" % sys.version_info[:2]}:
+    if exe in {"python", f"python{sys.version_info[0]}", "python{}.{}".format(*sys.version_info[:2])}:
         return True
     return os.path.abspath(exe) == os.path.abspath(sys.executable)
 
@@ -172,8 +172,11 @@ def _images(nb) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", [p for p in COMMITTED if p.name.startswith("practice-")],
-                         ids=[p.name for p in COMMITTED if p.name.startswith("practice-")])
+@pytest.mark.parametrize(
+    "path",
+    [p for p in COMMITTED if p.name.startswith("practice-")],
+    ids=[p.name for p in COMMITTED if p.name.startswith("practice-")],
+)
 def test_trainee_runs_practice_notebook_and_sees_scores_feedback_and_chart(executed, path, catalog):
     nb, error, _ = executed[path.name]
     assert error is None, f"{path.name} raised:\n{error}"

@@ -35,7 +35,12 @@ def test_every_described_level_of_every_competency_has_at_least_two_items(catalo
 def test_acqdemo_items_spread_over_the_three_discriminators_and_the_factor_as_a_whole(catalog):
     for fw_id in ("acqdemo-cp1-customer-relations", "acqdemo-cp3-customer-relations"):
         items = [i for q in catalog.quizzes.values() for i in q.items if i.framework == fw_id]
-        assert {i.criterion for i in items} == {None, "breadth-of-influence", "customer-needs", "customer-interaction-level"}
+        assert {i.criterion for i in items} == {
+            None,
+            "breadth-of-influence",
+            "customer-needs",
+            "customer-interaction-level",
+        }
 
 
 def test_behaviours_never_copy_five_words_of_a_descriptor(catalog):
@@ -81,7 +86,9 @@ def test_each_rationale_cites_a_statement_of_the_reference_level_first(catalog):
         for item in q.items:
             first = item.cites[0].split("/")
             assert first[0] == item.framework and first[1] == item.competency
-            assert first[2] == item.reference or catalog.frameworks[item.framework].id == "ita-customer-service-element", item.id
+            assert (
+                first[2] == item.reference or catalog.frameworks[item.framework].id == "ita-customer-service-element"
+            ), item.id
 
 
 def test_reference_levels_are_not_in_scale_order_within_a_quiz(catalog):
@@ -94,8 +101,8 @@ def test_reference_levels_are_not_in_scale_order_within_a_quiz(catalog):
 def test_items_of_one_vignette_must_show_one_behaviour_each_on_its_own_criterion(tmp_path):
     import shutil
 
-    from conftest import FRAMEWORKS
     from raterkit.load import load_catalog
+    from support import FRAMEWORKS
 
     shutil.copytree(FRAMEWORKS, tmp_path / "frameworks", ignore=shutil.ignore_patterns("sources"))
     (tmp_path / "quiz").mkdir()
@@ -129,8 +136,8 @@ def test_items_of_one_vignette_must_show_one_behaviour_each_on_its_own_criterion
 def test_quiz_items_naming_a_missing_framework_competency_or_criterion_are_reported_by_line(tmp_path):
     import shutil
 
-    from conftest import FRAMEWORKS
     from raterkit.load import load_catalog
+    from support import FRAMEWORKS
 
     shutil.copytree(FRAMEWORKS, tmp_path / "frameworks", ignore=shutil.ignore_patterns("sources"))
     (tmp_path / "quiz").mkdir()

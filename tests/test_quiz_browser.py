@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from conftest import ROOT, mkdocs_build
 from raterkit.model import anchor
 from raterkit.scoring import score_matrix
 from raterkit.site.quizpages import ANSWER_KEYS, pass_rule
+from support import ROOT, mkdocs_build
 
 pytestmark = pytest.mark.browser
 
@@ -42,10 +42,14 @@ def _tab_to(page, predicate: str, limit: int = 80) -> None:
 
 
 def _results(page) -> dict[str, str]:
-    return {dd.get_attribute("data-key"): dd.get_attribute("data-value") for dd in page.locator(".rk-quiz-scores dd").all()}
+    return {
+        dd.get_attribute("data-key"): dd.get_attribute("data-value") for dd in page.locator(".rk-quiz-scores dd").all()
+    }
 
 
-def test_a_rater_takes_the_quiz_by_keyboard_and_sees_feedback_results_saved_answers_and_downloads(page, seed_url, catalog, tmp_path):
+def test_a_rater_takes_the_quiz_by_keyboard_and_sees_feedback_results_saved_answers_and_downloads(
+    page, seed_url, catalog, tmp_path
+):
     quiz = catalog.quizzes[QUIZ]
     fw = catalog.frameworks[quiz.framework]
     answers = _answers(catalog)
@@ -63,7 +67,9 @@ def test_a_rater_takes_the_quiz_by_keyboard_and_sees_feedback_results_saved_answ
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.classList.contains('rk-quiz-check')")
         page.keyboard.press("Enter" if position % 2 else "Space")
-        assert page.evaluate("document.activeElement.classList.contains('rk-quiz-check')"), "focus left the Check button"
+        assert page.evaluate("document.activeElement.classList.contains('rk-quiz-check')"), (
+            "focus left the Check button"
+        )
 
     # A hit says so in words; a miss names the reference, gives the reasons, the cited statements and the diff.
     hit = page.locator(f"#item-{quiz.items[0].id} .rk-quiz-feedback")
@@ -122,7 +128,9 @@ def test_a_rater_takes_the_quiz_by_keyboard_and_sees_feedback_results_saved_answ
         page.get_by_role("button", name="Download JSON").click()
     doc = json.loads(Path(dl.value.path()).read_text(encoding="utf-8"))
     assert doc["rater"] == "Ana, trainee" and doc["quiz"] == QUIZ
-    assert [(r["item"], r["rating"]) for r in doc["responses"]] == [(i.id, fw.scale[p].id) for i, p in zip(quiz.items, answers)]
+    assert [(r["item"], r["rating"]) for r in doc["responses"]] == [
+        (i.id, fw.scale[p].id) for i, p in zip(quiz.items, answers)
+    ]
     assert [r["timestamp"] for r in doc["responses"]] == [r["timestamp"] for r in rows]
 
     # Start over clears everything, also after a reload.
@@ -181,12 +189,15 @@ def test_the_assessment_build_contains_no_reference_rationale_or_cited_statement
         if not rel.startswith(("frameworks/", "across/")):
             for a in anchors:
                 assert a not in text, f"{rel} contains the cited anchor {a}"
+
     # The navigation differs (an assessment build has no practice notebooks); the content must not.
     def article(html: bytes) -> bytes:
         return html[html.index(b"<article") : html.index(b"</article>")]
 
     for path in (out / "frameworks").rglob("*.html"):
         twin = seed_site / path.relative_to(out)
-        assert article(path.read_bytes()) == article(twin.read_bytes()), f"{path.relative_to(out)} differs in assessment mode"
+        assert article(path.read_bytes()) == article(twin.read_bytes()), (
+            f"{path.relative_to(out)} differs in assessment mode"
+        )
     page = (out / URL / "index.html").read_text(encoding="utf-8")
     assert "rk-quiz-check" not in page and "Download JSON" in page and "rk-quiz-data" in page

@@ -36,7 +36,7 @@ def assessment(catalog):
 
 
 def test_every_quiz_has_a_page_listed_in_the_index_and_the_navigation(catalog, practice):
-    from conftest import QUIZ
+    from support import QUIZ
 
     assert len(catalog.quizzes) == len(list(QUIZ.glob("*.yaml"))) >= 5
     index = practice["quizzes/index.md"].markdown
@@ -57,7 +57,10 @@ def test_each_behaviour_is_a_fieldset_with_one_native_radio_per_level_and_a_chec
     assert page.count('<button type="button" class="md-button rk-quiz-check">Check') == 12
     assert "<legend>Behaviour 1 " in page and "<legend>Behaviour 12 " in page
     for lv in fw.scale:
-        assert f'<input type="radio" name="rk-q-cp3-01" id="rk-q-cp3-01-{lv.id}" value="{lv.id}"><label for="rk-q-cp3-01-{lv.id}">{lv.label}</label>' in page
+        assert (
+            f'<input type="radio" name="rk-q-cp3-01" id="rk-q-cp3-01-{lv.id}" value="{lv.id}"><label for="rk-q-cp3-01-{lv.id}">{lv.label}</label>'
+            in page
+        )
     assert page.count('aria-live="polite"') >= 12
     assert "80% exact, 95% within one level, average bias within ±0.5 levels" in page
 
@@ -78,7 +81,9 @@ def test_the_payload_carries_reference_rationale_cites_and_a_diff_for_every_wron
             for address in item.cites:
                 frag = anchor(address)
                 assert f"#{frag}" in got.cites
-                assert texts[address][:30].replace("'", "&#x27;").replace('"', "&quot;") in got.cites.replace("&amp;", "&")
+                assert texts[address][:30].replace("'", "&#x27;").replace('"', "&quot;") in got.cites.replace(
+                    "&amp;", "&"
+                )
             assert len(got.diffs) == len(fw.scale)
             for pos, diff in enumerate(got.diffs):
                 if pos == got.reference:
@@ -121,7 +126,9 @@ def test_the_script_reads_the_rule_as_defined():
 
 def test_json_in_the_page_cannot_close_its_script_element():
     payload = QuizPayload(
-        quiz="q", practice=False, levels=[LevelPayload(id="a", label="A")],
+        quiz="q",
+        practice=False,
+        levels=[LevelPayload(id="a", label="A")],
         items=[ItemPayload(id="x", behaviour="</script><script>alert(1)</script><!-- x")],
     )
     text = payload.to_script_json()

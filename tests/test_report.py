@@ -55,8 +55,7 @@ def _ratings(responses):
 
 def test_committed_sample_files_are_what_the_generator_writes(catalog):
     expected = sample_files(catalog)
-    committed = {str(p.relative_to(WORKSHOP)): p.read_text(encoding="utf-8")
-                 for p in sorted(WORKSHOP.glob("round*/*"))}
+    committed = {str(p.relative_to(WORKSHOP)): p.read_text(encoding="utf-8") for p in sorted(WORKSHOP.glob("round*/*"))}
     assert sorted(committed) == sorted(expected), "run 'raterkit workshop-sample' and commit examples/workshop"
     for name, text in expected.items():
         assert committed[name] == text, f"examples/workshop/{name} differs from the generator's output"
@@ -73,8 +72,12 @@ def test_sample_raters_show_their_profiles_before_the_discussion(before):
     effects = agreement.rater_table(ratings, key, 4, raters)["effects"]
     profile = {rater.id: rater.profile for rater in RATERS}
     for rater, found in effects.items():
-        expected = {"lenient": "lenient", "severe": "severe", "central": "central tendency",
-                    "random": "inconsistent"}.get(profile[rater])
+        expected = {
+            "lenient": "lenient",
+            "severe": "severe",
+            "central": "central tendency",
+            "random": "inconsistent",
+        }.get(profile[rater])
         if expected:
             assert expected in found, f"{rater} ({profile[rater]}) shows {found}"
         else:
@@ -117,7 +120,7 @@ def test_summary_numbers_are_agreements_numbers(report, after, before):
     assert alpha_reading(alpha) == "tentative" and "tentative conclusions" in text
     assert f"Agreement rose from {alpha_before:.2f} to {alpha:.2f} after discussion." in text
     assert "3 rows could not be used; see the list at the end." in text
-    summary = report[report.index('<div class="summary">'):report.index('id="charts"')]
+    summary = report[report.index('<div class="summary">') : report.index('id="charts"')]
     shown = html.unescape(re.sub(r"<[^>]+>", "", summary.replace("</p>", "\n")))
     assert shown.split("\n")[: len(sentences)] == sentences, "the report opens with the same words"
     assert sentences == [
@@ -132,8 +135,8 @@ def test_summary_numbers_are_agreements_numbers(report, after, before):
 
 
 @pytest.mark.parametrize(
-    "alpha, reading", [(0.8, "reliable"), (0.7999, "tentative"), (0.667, "tentative"), (0.6669, "low"),
-                       (math.nan, "not defined")]
+    "alpha, reading",
+    [(0.8, "reliable"), (0.7999, "tentative"), (0.667, "tentative"), (0.6669, "low"), (math.nan, "not defined")],
 )
 def test_alpha_reading_follows_krippendorffs_thresholds(alpha, reading):
     assert alpha_reading(alpha) == reading
@@ -157,14 +160,14 @@ def test_report_lists_the_rows_that_could_not_be_used(report, after):
 
 def test_discussion_list_shows_behaviour_and_reference(report, catalog):
     items = {item.id: item for item in catalog.quizzes[QUIZ].items}
-    section = report[report.index('id="discuss"'):report.index('id="statistics"')]
+    section = report[report.index('id="discuss"') : report.index('id="statistics"')]
     for item_id in ("cp1-16", "cp1-03", "cp1-04", "cp1-10"):
         assert f"<strong>{item_id}</strong> — reference: Level {items[item_id].reference}" in section
         assert " ".join(items[item_id].behaviour.split())[:60].replace("'", "&#x27;") in section
 
 
 def test_rater_table_names_effects_in_plain_words(report):
-    section = report[report.index('id="raters"'):report.index('id="discuss"')]
+    section = report[report.index('id="raters"') : report.index('id="discuss"')]
     assert "Inconsistent: misses the reference in both directions" in section
     assert "Lenient: rates higher than the reference" in section  # before the discussion
     assert '<th scope="col">Before the discussion</th>' in section
@@ -192,7 +195,7 @@ def test_every_chart_has_a_title_a_caption_and_a_table(report):
         ident = re.search(r'aria-labelledby="([^"]+)-title"', svg).group(1)
         assert 'role="img"' in svg
         assert re.search(rf'<title id="{ident}-title">[^<]+</title>', svg)
-        after_svg = report[report.index(svg) + len(svg):]
+        after_svg = report[report.index(svg) + len(svg) :]
         assert after_svg.lstrip().startswith("</div><figcaption>")
         block = after_svg[: after_svg.index("</section>")]
         assert "<details>" in block and "<table>" in block and '<th scope="col">' in block
@@ -228,7 +231,8 @@ def test_report_on_a_scale_of_ones_own_has_no_key_sections(tmp_path):
 
 def test_level_ids_that_clash_with_table_columns_still_work(tmp_path):
     (tmp_path / "r.csv").write_text(
-        "rater,item,rating\n" + "".join(f"{r},x{i},{['n', 'mode'][(i + (r == 'b')) % 2]}\n" for r in "abc" for i in range(4)),
+        "rater,item,rating\n"
+        + "".join(f"{r},x{i},{['n', 'mode'][(i + (r == 'b')) % 2]}\n" for r in "abc" for i in range(4)),
         encoding="utf-8",
     )
     page = build_report(read_responses([tmp_path / "r.csv"], levels=["n", "mode"]))
@@ -269,8 +273,9 @@ def test_cli_report_writes_the_page_and_says_so(tmp_path, capsys, after, before,
     from raterkit.cli import main
 
     output = tmp_path / "out" / "report.html"
-    code = main(["report", str(ROUND2), "--before", str(ROUND1), "-o", str(output), "--quiz", QUIZ,
-                 "--data", str(ROOT)])
+    code = main(
+        ["report", str(ROUND2), "--before", str(ROUND1), "-o", str(output), "--quiz", QUIZ, "--data", str(ROOT)]
+    )
     out, err = capsys.readouterr()
     assert code == 0, err
     assert out == f"Wrote {output} (12 raters, 16 behaviours).\n"

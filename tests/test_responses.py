@@ -46,7 +46,9 @@ def headlines(rs: ResponseSet) -> list[str]:
 def assert_counts_add_up(rs: ResponseSet) -> None:
     assert rs.read == rs.kept + rs.skipped
     assert rs.kept == len(rs.rows)
-    assert rs.summary_line() == f"Read {rs.read} row{'s' if rs.read != 1 else ''}: {rs.kept} kept, {rs.skipped} skipped."
+    assert (
+        rs.summary_line() == f"Read {rs.read} row{'s' if rs.read != 1 else ''}: {rs.kept} kept, {rs.skipped} skipped."
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -72,7 +74,7 @@ def test_a_plain_csv_reads_into_rows_with_level_ids_and_lines(here, demo):
 
 def test_a_csv_saved_by_excel_loads_as_it_is(here, demo):
     # Excel in a European locale: byte-order mark, CRLF, ';' separators, a quoted ';' in a name.
-    raw = "\ufeffRater;Item;Rating;Timestamp\r\nAna;q1;I;2025-03-04 10:15\r\n\"Chen; Bo\";q2;II;\r\n;;;\r\n"
+    raw = '\ufeffRater;Item;Rating;Timestamp\r\nAna;q1;I;2025-03-04 10:15\r\n"Chen; Bo";q2;II;\r\n;;;\r\n'
     write(here, "excel.csv", raw.encode("utf-8"))
     rs = read_responses(["excel.csv"], demo)
     assert rs.problems == []
@@ -93,9 +95,7 @@ def test_a_quoted_cell_over_two_lines_keeps_line_numbers_right(here, demo):
     write(here, "multi.csv", 'rater,item,rating\n"Ana\nRuiz",q1,I\nBo,q1,V\n')
     rs = read_responses(["multi.csv"], demo)
     assert rs.rows[0].line == 2 and rs.rows[0].rater == "Ana\nRuiz"
-    assert headlines(rs) == [
-        "multi.csv:4: rating: 'V' is not a level of this scale (I, II, III, IV); row skipped"
-    ]
+    assert headlines(rs) == ["multi.csv:4: rating: 'V' is not a level of this scale (I, II, III, IV); row skipped"]
 
 
 def test_the_site_export_in_json_reads_like_the_csv(here, demo):
@@ -151,13 +151,28 @@ def test_a_single_path_may_be_given_without_a_list(here, demo):
 @pytest.mark.parametrize(
     "name, content, expected",
     [
-        ("latin1.csv", "rater,item,rating\nJosé,q1,I\n".encode("cp1252"),
-         "latin1.csv:2: the file is not UTF-8 text (byte 0xe9 cannot be read)"),
+        (
+            "latin1.csv",
+            "rater,item,rating\nJosé,q1,I\n".encode("cp1252"),
+            "latin1.csv:2: the file is not UTF-8 text (byte 0xe9 cannot be read)",
+        ),
         ("empty.csv", b"", "empty.csv:1: the file is empty"),
         ("blank.json", b"  \n\n", "blank.json:1: the file is empty"),
-        ("noheader.csv", b"Ana,q1,I\n", "noheader.csv:1: the first line is not a header (no rater, item or rating column)"),
-        ("broken.json", b'{\n "rater": "Ana",\n "responses": [\n', "broken.json:4: the file is not valid JSON (Expecting value)"),
-        ("text.json", b'"just text"', "text.json:1: expected a JSON object or a list of objects, found text ('just text')"),
+        (
+            "noheader.csv",
+            b"Ana,q1,I\n",
+            "noheader.csv:1: the first line is not a header (no rater, item or rating column)",
+        ),
+        (
+            "broken.json",
+            b'{\n "rater": "Ana",\n "responses": [\n',
+            "broken.json:4: the file is not valid JSON (Expecting value)",
+        ),
+        (
+            "text.json",
+            b'"just text"',
+            "text.json:1: expected a JSON object or a list of objects, found text ('just text')",
+        ),
     ],
 )
 def test_an_unreadable_file_is_one_problem_and_counts_no_rows(here, demo, name, content, expected):
@@ -186,17 +201,24 @@ def test_missing_paths_and_empty_folders_are_problems_not_crashes(here, demo):
 
 
 def test_each_kind_of_bad_row_is_named_and_skipped(here, demo):
-    write(here, "round1.csv", "\n".join([
-        "rater,item,rating",
-        "Ana,q1,I",          # 2 kept
-        "Ana,q9,II",         # 3 unknown item
-        "Ana,q2,IV+",        # 4 not a level
-        "Ana,q1,II",         # 5 duplicate of line 2
-        ",q3,III",           # 6 blank rater
-        "Ana,q4",            # 7 too few cells
-        "Ana,q5,II,extra",   # 8 too many cells
-        "Ana,q5,II,",        # 9 a trailing empty cell is fine
-    ]) + "\n")
+    write(
+        here,
+        "round1.csv",
+        "\n".join(
+            [
+                "rater,item,rating",
+                "Ana,q1,I",  # 2 kept
+                "Ana,q9,II",  # 3 unknown item
+                "Ana,q2,IV+",  # 4 not a level
+                "Ana,q1,II",  # 5 duplicate of line 2
+                ",q3,III",  # 6 blank rater
+                "Ana,q4",  # 7 too few cells
+                "Ana,q5,II,extra",  # 8 too many cells
+                "Ana,q5,II,",  # 9 a trailing empty cell is fine
+            ]
+        )
+        + "\n",
+    )
     rs = read_responses(["round1.csv"], demo)
     assert headlines(rs) == [
         "round1.csv:3: item: no quiz has an item 'q9'; row skipped",
@@ -259,25 +281,32 @@ def test_a_header_without_a_required_column_is_one_problem(here, demo):
 
 def test_json_problems_name_the_line_where_the_response_starts(here, demo):
     text = (
-        '[\n'                                              # 1
-        '  {"rater": "Ana", "responses": [\n'               # 2
-        '    {"item": "q1", "rating": "I"},\n'              # 3
-        '    "q2 II",\n'                                    # 4
-        '    {\n'                                           # 5
-        '      "item": "q3",\n'                             # 6
-        '      "rating": "IV+"\n'                           # 7
-        '    },   {"item": "q4", "rating": true},\n'        # 8
+        "[\n"  # 1
+        '  {"rater": "Ana", "responses": [\n'  # 2
+        '    {"item": "q1", "rating": "I"},\n'  # 3
+        '    "q2 II",\n'  # 4
+        "    {\n"  # 5
+        '      "item": "q3",\n'  # 6
+        '      "rating": "IV+"\n'  # 7
+        '    },   {"item": "q4", "rating": true},\n'  # 8
         '    {"item": "q{5}", "rating": "I"}, {"item": "q5"}\n'  # 9
-        '  ]},\n'                                           # 10
-        '  [1, 2],\n'                                       # 11
-        '  {"rater": "Bo", "responses": "none"},\n'         # 12
+        "  ]},\n"  # 10
+        "  [1, 2],\n"  # 11
+        '  {"rater": "Bo", "responses": "none"},\n'  # 12
         '  {"responses": [{"item": "q1", "rating": "I"}]}\n'  # 13
-        ']\n'
+        "]\n"
     )
     write(here, "export.json", text)
     rs = read_responses(["export.json"], demo)
     assert [(p.line, p.field) for p in rs.problems] == [
-        (4, ""), (5, "rating"), (8, "rating"), (9, "item"), (9, "rating"), (11, ""), (12, "responses"), (13, "rater"),
+        (4, ""),
+        (5, "rating"),
+        (8, "rating"),
+        (9, "item"),
+        (9, "rating"),
+        (11, ""),
+        (12, "responses"),
+        (13, "rater"),
     ]
     assert rs.problems[0].message == "response 2 is text ('q2 II'), not an object; row skipped"
     assert rs.problems[5].message == "entry 2 is a list, not an object; row skipped"
@@ -349,13 +378,31 @@ def test_naming_the_quiz_skips_the_rows_of_other_quizzes(here, demo):
 
 def test_ids_win_over_labels_written_the_same_way(here):
     # A scale whose label of one level is the id of another: "2" means the level with id 2.
-    framework = Framework.model_validate({
-        "id": "odd", "title": "Odd", "scale": [{"id": "1", "label": "2"}, {"id": "2", "label": "Top"}],
-        "competencies": [{"id": "c", "title": "C", "descriptors": {"1": {"overall": ["x"]}}}],
-    })
-    quiz = Quiz.model_validate({"id": "oddq", "title": "Odd quiz", "items": [{
-        "id": "i1", "framework": "odd", "competency": "c", "behaviour": "b", "reference": "1",
-        "rationale": "r", "cites": ["odd/c/1/overall/1"]}]})
+    framework = Framework.model_validate(
+        {
+            "id": "odd",
+            "title": "Odd",
+            "scale": [{"id": "1", "label": "2"}, {"id": "2", "label": "Top"}],
+            "competencies": [{"id": "c", "title": "C", "descriptors": {"1": {"overall": ["x"]}}}],
+        }
+    )
+    quiz = Quiz.model_validate(
+        {
+            "id": "oddq",
+            "title": "Odd quiz",
+            "items": [
+                {
+                    "id": "i1",
+                    "framework": "odd",
+                    "competency": "c",
+                    "behaviour": "b",
+                    "reference": "1",
+                    "rationale": "r",
+                    "cites": ["odd/c/1/overall/1"],
+                }
+            ],
+        }
+    )
     catalog = Catalog(frameworks={"odd": framework}, quizzes={"oddq": quiz})
     write(here, "a.csv", "rater,item,rating\nAna,i1,2\nBo,i1,top\n")
     rs = read_responses(["a.csv"], catalog)
@@ -381,7 +428,9 @@ def test_levels_accept_any_item_in_first_seen_order_without_a_key(here):
 
 
 def test_numbers_in_json_are_ratings_on_a_numbered_scale(here):
-    write(here, "n.json", json.dumps({"rater": 7, "responses": [{"item": 12, "rating": 3}, {"item": 13, "rating": 2.0}]}))
+    write(
+        here, "n.json", json.dumps({"rater": 7, "responses": [{"item": 12, "rating": 3}, {"item": 13, "rating": 2.0}]})
+    )
     rs = read_responses(["n.json"], levels=["1", "2", "3"])
     assert [(r.rater, r.item, r.rating) for r in rs.rows] == [("7", "12", "3"), ("7", "13", "2")]
 
@@ -421,13 +470,23 @@ def test_any_bytes_at_all_give_problems_not_exceptions(tmp_path, demo, content, 
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(value=st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=5),
-              st.sampled_from(["rater", "item", "rating", "responses", "q1", "I"])),
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.sampled_from(["rater", "item", "rating", "responses", "quiz", "x"]), inner, max_size=4)),
-    max_leaves=12,
-))
+@given(
+    value=st.recursive(
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(),
+            st.floats(allow_nan=False),
+            st.text(max_size=5),
+            st.sampled_from(["rater", "item", "rating", "responses", "q1", "I"]),
+        ),
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4),
+            st.dictionaries(st.sampled_from(["rater", "item", "rating", "responses", "quiz", "x"]), inner, max_size=4),
+        ),
+        max_leaves=12,
+    )
+)
 def test_any_json_at_all_gives_problems_not_exceptions(tmp_path, demo, value):
     path = tmp_path / "anything.json"
     path.write_text(json.dumps(value, indent=1), encoding="utf-8")

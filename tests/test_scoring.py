@@ -25,9 +25,7 @@ def sklearn_qwk(key: np.ndarray, rating: np.ndarray, n_levels: int) -> float:
         return float("nan")  # sklearn refuses empty input
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedMetricWarning)
-        return float(
-            cohen_kappa_score(key, rating, weights="quadratic", labels=list(range(n_levels)))
-        )
+        return float(cohen_kappa_score(key, rating, weights="quadratic", labels=list(range(n_levels))))
 
 
 def assert_same(actual: float, expected: float, atol: float = 1e-12) -> None:
@@ -45,9 +43,7 @@ def assert_rater_matches_sklearn(scores: Scores, r: int, ratings: np.ndarray, ke
     assert_same(scores.qwk[r], sklearn_qwk(reference, rating, n_levels))
     labels = list(range(n_levels))
     if answered.any():
-        np.testing.assert_array_equal(
-            scores.confusion[r], confusion_matrix(reference, rating, labels=labels)
-        )
+        np.testing.assert_array_equal(scores.confusion[r], confusion_matrix(reference, rating, labels=labels))
         d = rating - reference
         assert_same(scores.exact[r], accuracy_score(reference, rating))
         assert_same(scores.mad[r], mean_absolute_error(reference, rating))
@@ -69,9 +65,7 @@ def rated_items(draw, max_raters: int = 4, max_items: int = 25):
     n_items = draw(st.integers(1, max_items))
     n_raters = draw(st.integers(1, max_raters))
     # Draw from a random subset of levels, so some levels of the scale go unused.
-    used = draw(
-        st.lists(st.integers(0, n_levels - 1), min_size=1, max_size=n_levels, unique=True)
-    )
+    used = draw(st.lists(st.integers(0, n_levels - 1), min_size=1, max_size=n_levels, unique=True))
     key = np.array(draw(st.lists(st.sampled_from(used), min_size=n_items, max_size=n_items)))
     cells = st.sampled_from([-1, *used]) if draw(st.booleans()) else st.integers(-1, n_levels - 1)
     ratings = np.array(
@@ -330,9 +324,7 @@ def test_a_whole_cohort_is_scored_at_once():
 # --------------------------------------------------------------------------- pass rule
 
 
-@pytest.mark.parametrize(
-    ("n_levels", "exact"), [(2, 0.90), (3, 0.80), (4, 0.70), (5, 0.70), (6, 0.70), (9, 0.70)]
-)
+@pytest.mark.parametrize(("n_levels", "exact"), [(2, 0.90), (3, 0.80), (4, 0.70), (5, 0.70), (6, 0.70), (9, 0.70)])
 def test_default_rule_follows_naep_practice(n_levels, exact):
     rule = PassRule.default_for(n_levels)
     assert (rule.exact, rule.within_one, rule.max_abs_bias) == (exact, 0.95, 0.5)

@@ -8,11 +8,15 @@ import re
 import shutil
 from pathlib import Path
 
-from conftest import ROOT, copy_project, mkdocs_build
+from support import ROOT, copy_project, mkdocs_build
 
 
 def _tree_digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_every_framework_has_its_pages(seed_site, catalog):
@@ -25,7 +29,12 @@ def test_every_framework_has_its_pages(seed_site, catalog):
             assert (base / "levels" / level.id / "index.html").exists()
         pairs = list((base / "compare").glob("*-vs-*/index.html"))
         assert len(pairs) == len(fw.scale) * (len(fw.scale) - 1) // 2
-    for page in ("index.html", "glossary/index.html", "across/crosswalk/index.html", "across/customer-relations/index.html"):
+    for page in (
+        "index.html",
+        "glossary/index.html",
+        "across/crosswalk/index.html",
+        "across/customer-relations/index.html",
+    ):
         assert (seed_site / page).exists(), page
 
 
@@ -39,7 +48,13 @@ def test_generated_pages_are_not_written_into_docs():
 def test_every_statement_is_in_the_search_index(seed_site, catalog):
     index = json.loads((seed_site / "search" / "search_index.json").read_text(encoding="utf-8"))
     text = " ".join(re.sub(r"<[^>]+>", "", d["text"]) for d in index["docs"])
-    text = re.sub(r"\s+", " ", text).replace("&quot;", '"').replace("&#x27;", "'").replace("&amp;", "&").replace("&#39;", "'")
+    text = (
+        re.sub(r"\s+", " ", text)
+        .replace("&quot;", '"')
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
+        .replace("&#39;", "'")
+    )
     missing = [s.address for fw in catalog.frameworks.values() for s in fw.statements() if fw.fill(s.text) not in text]
     assert missing == []
 
@@ -54,7 +69,9 @@ def test_every_statement_has_its_permalink_anchor_on_the_matrix(seed_site, catal
 def test_office_placeholder_is_filled_from_the_plugin_option(tmp_path):
     project = copy_project(tmp_path / "p")
     cfg = project / "mkdocs.yml"
-    cfg.write_text(cfg.read_text(encoding="utf-8").replace('office: ""', "office: Trade Compliance Center"), encoding="utf-8")
+    cfg.write_text(
+        cfg.read_text(encoding="utf-8").replace('office: ""', "office: Trade Compliance Center"), encoding="utf-8"
+    )
     result = mkdocs_build(project, tmp_path / "out")
     assert result.returncode == 0, result.stderr
     html = (tmp_path / "out" / "frameworks" / "ita-customer-service-element" / "index.html").read_text(encoding="utf-8")
@@ -70,7 +87,10 @@ def test_broken_framework_fails_the_build_and_leaves_the_last_good_site_byte_for
     before = _tree_digest(out)
     assert len(before) > 50
     bad = project / "frameworks" / "customer-service-rubric.yaml"
-    bad.write_text(bad.read_text(encoding="utf-8").replace("      meets-expectations:\n", "      meets-expectation:\n"), encoding="utf-8")
+    bad.write_text(
+        bad.read_text(encoding="utf-8").replace("      meets-expectations:\n", "      meets-expectation:\n"),
+        encoding="utf-8",
+    )
     result = mkdocs_build(project, out)
     assert result.returncode != 0
     assert re.search(
@@ -96,7 +116,7 @@ def test_framework_text_is_escaped_in_every_built_file(odd_site):
     for page in (odd_site / "frameworks" / "odd-shape-test").rglob("*.html"):
         html = page.read_text(encoding="utf-8")
         assert "<script>window.__pwned" not in html, page
-        assert '<img src=x onerror' not in html and '<img src="x" onerror' not in html, page
+        assert "<img src=x onerror" not in html and '<img src="x" onerror' not in html, page
         assert 'href="javascript:' not in html, page
 
 
@@ -126,4 +146,6 @@ def test_a_project_without_notebooks_still_builds_with_its_links_intact(tmp_path
     shutil.rmtree(project / "notebooks")
     result = mkdocs_build(project, tmp_path / "out")
     assert result.returncode == 0, result.stderr
-    assert "There are no notebooks in this build" in (tmp_path / "out" / "notebooks" / "index.html").read_text(encoding="utf-8")
+    assert "There are no notebooks in this build" in (tmp_path / "out" / "notebooks" / "index.html").read_text(
+        encoding="utf-8"
+    )

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import FRAMEWORKS
 from raterkit.compare import changed_share, word_diff
 from raterkit.load import Catalog, load_catalog, load_framework
 from raterkit.site.html import href, md, url_of
 from raterkit.site.pages import NAV_LIMIT, SiteSettings, generate, nav
+from support import FRAMEWORKS, update_golden
 
 GOLDEN = Path(__file__).parent / "golden" / "pages"
 FIXTURE = Path(__file__).parent / "fixtures" / "odd-shape.yaml"
@@ -24,8 +23,11 @@ def _snapshot_pages():
     catalog, problems = load_catalog([FRAMEWORKS, FIXTURE])
     assert problems == []
     pages = generate(catalog, SiteSettings(office="Trade Compliance Center"))
-    keep = ("frameworks/odd-shape-test/", "frameworks/acqdemo-cp1-customer-relations/matrix.md",
-            "frameworks/ita-customer-service-element/index.md")
+    keep = (
+        "frameworks/odd-shape-test/",
+        "frameworks/acqdemo-cp1-customer-relations/matrix.md",
+        "frameworks/ita-customer-service-element/index.md",
+    )
     return [p for p in pages if p.path.startswith(keep)]
 
 
@@ -35,7 +37,7 @@ SNAPSHOTS = _snapshot_pages()
 @pytest.mark.parametrize("page", SNAPSHOTS, ids=[p.path for p in SNAPSHOTS])
 def test_generated_page_matches_its_golden_snapshot(page):
     golden = GOLDEN / page.path
-    if os.environ.get("UPDATE_GOLDEN"):
+    if update_golden():
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(page.markdown, encoding="utf-8")
     assert page.markdown == golden.read_text(encoding="utf-8")
@@ -54,13 +56,21 @@ def test_the_office_setting_fills_the_plan_element_page():
 
 
 def test_diff_marks_only_the_words_that_change():
-    segs = word_diff("Interacts with customers on routine issues.", "Interacts independently with customers on complex issues.")
-    assert [(s.op, s.text.strip()) for s in segs if s.op != "same"] == [("added", "independently"), ("removed", "routine"), ("added", "complex")]
+    segs = word_diff(
+        "Interacts with customers on routine issues.", "Interacts independently with customers on complex issues."
+    )
+    assert [(s.op, s.text.strip()) for s in segs if s.op != "same"] == [
+        ("added", "independently"),
+        ("removed", "routine"),
+        ("added", "complex"),
+    ]
     assert changed_share(word_diff("a b c", "a b c")) == 0.0
     assert changed_share(word_diff("a b", "c d")) == 1.0
 
 
-words = st.lists(st.sampled_from(["customer", "needs", "meets", "routine", "guides", "team", "Level", "the", "a"]), max_size=12)
+words = st.lists(
+    st.sampled_from(["customer", "needs", "meets", "routine", "guides", "team", "Level", "the", "a"]), max_size=12
+)
 
 
 @settings(max_examples=200, deadline=None)

@@ -15,7 +15,7 @@ import re
 
 import pytest
 
-from conftest import FRAMEWORKS
+from support import FRAMEWORKS
 
 # Headings and form instructions of each source, which the data holds as structure, not text.
 STRUCTURE = {
@@ -33,7 +33,14 @@ STRUCTURE = {
         "LEVEL DESCRIPTORS",
         "DISCRIMINATORS",
     ],
-    "customer-service-rubric": ["Parts of a Competency", "Competency", "Definition", "Rating Scale", "Factors", "Standards"],
+    "customer-service-rubric": [
+        "Parts of a Competency",
+        "Competency",
+        "Definition",
+        "Rating Scale",
+        "Factors",
+        "Standards",
+    ],
     "frontline-customer-service": ["COMPETENCIES FOR FRONT-LINE CUSTOMER SERVICE POSITIONS", "Performance:"],
     "ita-customer-service-element": [
         # the document's title; the weight rule is checked as a typed field below
@@ -130,7 +137,11 @@ def test_the_plan_element_holds_the_rules_the_source_states(seeded):
 def test_acqdemo_bullets_map_in_order_to_the_three_discriminators(seeded):
     for fw_id in ("acqdemo-cp1-customer-relations", "acqdemo-cp3-customer-relations"):
         comp = seeded[fw_id].competencies[0]
-        assert [c.label for c in comp.criteria] == ["Breadth of Influence", "Customer Needs", "Customer Interaction Level"]
+        assert [c.label for c in comp.criteria] == [
+            "Breadth of Influence",
+            "Customer Needs",
+            "Customer Interaction Level",
+        ]
         for level in seeded[fw_id].scale:
             assert all(len(comp.statements(level.id, c.id)) == 1 for c in comp.criteria)
     cp1 = seeded["acqdemo-cp1-customer-relations"].competencies[0]
@@ -151,4 +162,6 @@ def test_office_placeholder_is_filled_from_configuration(seeded):
     text = fw.competencies[0].statements("3", "overall")[0]
     assert '[Insert "office" name]' in text
     assert "consistent with your office's and departmental guidance" in fw.fill(text)
-    assert "consistent with Trade Compliance Center and departmental" in fw.fill(text, {"office": "Trade Compliance Center"})
+    assert "consistent with Trade Compliance Center and departmental" in fw.fill(
+        text, {"office": "Trade Compliance Center"}
+    )

@@ -8,12 +8,12 @@ the diff before committing.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from raterkit.cli import main
+from support import update_golden
 
 CASES = sorted(p for p in (Path(__file__).parent / "cases" / "validate").iterdir() if p.is_dir())
 
@@ -25,7 +25,7 @@ def test_validate_output_matches_golden_file(case: Path, capsys, monkeypatch):
     out = capsys.readouterr().out
     actual = f"exit {code}\n{out}"
     expected_file = case / "expected.txt"
-    if os.environ.get("UPDATE_GOLDEN"):
+    if update_golden():
         expected_file.write_text(actual, encoding="utf-8")
     assert actual == expected_file.read_text(encoding="utf-8")
 

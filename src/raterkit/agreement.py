@@ -26,6 +26,17 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.inter_rater import fleiss_kappa as _sm_fleiss_kappa
 
+from .rules import (
+    BIAS_THRESHOLD,
+    CENTRAL_SD_RATIO,
+    DISCUSS_DISAGREEMENT,
+    DISCUSS_DISTANCE,
+    HALO_SD_RATIO,
+    INCONSISTENT_SD,
+    MIN_ITEMS_FOR_EFFECTS,
+)
+from .rules import check_n_levels as _check_n_levels
+
 __all__ = [
     "BIAS_THRESHOLD",
     "CENTRAL_SD_RATIO",
@@ -45,26 +56,6 @@ __all__ = [
     "rater_table",
     "summarize",
 ]
-
-# Rater-effect thresholds (RATING-SCIENCE.md, "Rater effects"). Programme choices: change
-# them here, never inline.
-BIAS_THRESHOLD = 0.5
-"""|mean(rating - key)| at or above this many level steps: lenient (+) or severe (-)."""
-CENTRAL_SD_RATIO = 0.7
-"""SD of a rater's ratings / SD of the key below this, with an excess of middle levels:
-central tendency."""
-INCONSISTENT_SD = 1.0
-"""SD of (rating - key) at or above this many level steps, not explained by central tendency:
-inconsistent (misses scatter both ways rather than leaning one way)."""
-MIN_ITEMS_FOR_EFFECTS = 3
-"""A rater with fewer rated items gets the effect ``"too few ratings"`` instead of a verdict."""
-HALO_SD_RATIO = 0.5
-"""A rater's mean spread across the criteria of one behaviour below this share of the
-reference's spread: halo."""
-DISCUSS_DISAGREEMENT = 0.5
-"""Normalised entropy at or above this puts an item on the discussion list."""
-DISCUSS_DISTANCE = 0.5
-"""|mean rating - key| at or above this many level steps puts an item on the discussion list."""
 
 Level = Literal["nominal", "ordinal", "interval"]
 
@@ -96,10 +87,7 @@ def _ratings_array(ratings: Any, n_levels: int | None = None, name: str = "ratin
         # fmin/fmax skip nan without the warnings of nanmin/nanmax; one pass each.
         low, high = np.fmin.reduce(array, axis=None), np.fmax.reduce(array, axis=None)
         if not (np.isfinite(low) and np.isfinite(high)):
-            raise ValueError(
-                f"{name}: contains infinite values\n"
-                "    Use np.nan for a missing rating, never inf."
-            )
+            raise ValueError(f"{name}: contains infinite values\n    Use np.nan for a missing rating, never inf.")
         fractional = (np.floor(array) != array) & ~missing
         if fractional.any():
             raise ValueError(
@@ -120,22 +108,12 @@ def _ratings_array(ratings: Any, n_levels: int | None = None, name: str = "ratin
     return array
 
 
-def _check_n_levels(n_levels: Any) -> int:
-    if isinstance(n_levels, bool) or not isinstance(n_levels, (int, np.integer)) or n_levels < 2:
-        raise ValueError(
-            f"n_levels: expected a whole number of at least 2, got {n_levels!r}\n"
-            "    Pass the number of levels of the scale, e.g. n_levels=4 for levels I-IV."
-        )
-    return int(n_levels)
-
-
 def _key_array(key: Any, n_items: int, n_levels: int | None) -> np.ndarray:
     try:
         array = np.array(key, dtype=float)
     except (TypeError, ValueError) as exc:
         raise ValueError(
-            f"key: could not read as numbers ({exc})\n"
-            "    Pass one reference level position (0 = lowest) per item."
+            f"key: could not read as numbers ({exc})\n    Pass one reference level position (0 = lowest) per item."
         ) from None
     if array.ndim != 1 or array.shape[0] != n_items:
         raise ValueError(
@@ -194,9 +172,7 @@ def _value_counts(ratings: np.ndarray, n_values: int) -> np.ndarray:
 # Krippendorff's alpha
 
 
-def krippendorff_alpha(
-    ratings: Any, level: Level = "ordinal", n_levels: int | None = None
-) -> float:
+def krippendorff_alpha(ratings: Any, level: Level = "ordinal", n_levels: int | None = None) -> float:
     """Krippendorff's alpha, alpha = 1 - D_o / D_e, in the coincidence-matrix form.
 
     Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", sections C-E, and
@@ -408,8 +384,17 @@ def item_table(
             highest = max(highest, int(_key_array(key, n_items, None).max()))
         n_levels = max(highest + 1, 2)
         labels = [str(position) for position in range(n_levels)]
-    fixed = {"n", "mode", "reference", "exact_with_key", "mean_distance_from_key",
-             "disagreement", "off_key", "rank", "discuss"}
+    fixed = {
+        "n",
+        "mode",
+        "reference",
+        "exact_with_key",
+        "mean_distance_from_key",
+        "disagreement",
+        "off_key",
+        "rank",
+        "discuss",
+    }
     if fixed.intersection(labels):
         raise ValueError(
             f"labels: {sorted(fixed.intersection(labels))} clash with column names of the table\n"
@@ -429,8 +414,7 @@ def item_table(
 
     top = counts.max(axis=1, keepdims=True)
     is_modal = (counts == top) & rated[:, None]
-    mode = [" / ".join(labels[j] for j in np.flatnonzero(row)) if row.any() else None
-            for row in is_modal]
+    mode = [" / ".join(labels[j] for j in np.flatnonzero(row)) if row.any() else None for row in is_modal]
 
     table = pd.DataFrame({"n": n}, index=pd.Index(ids, name="item"))
     for position, label in enumerate(labels):
@@ -632,8 +616,12 @@ def halo(ratings: Any, groups: Sequence[str], key: Any = None) -> pd.DataFrame:
         room = float(np.median(valid)) if valid.size else math.nan
         reference_sd = np.full(n_raters, room)
     with np.errstate(invalid="ignore"):
-        ratio = np.divide(within_sd, reference_sd, out=np.full(n_raters, np.nan),
-                          where=~np.isnan(reference_sd) & (reference_sd > 1e-12))
+        ratio = np.divide(
+            within_sd,
+            reference_sd,
+            out=np.full(n_raters, np.nan),
+            where=~np.isnan(reference_sd) & (reference_sd > 1e-12),
+        )
         flag = ratio < HALO_SD_RATIO
     return pd.DataFrame(
         {
@@ -651,9 +639,7 @@ def halo(ratings: Any, groups: Sequence[str], key: Any = None) -> pd.DataFrame:
 # Two rounds: did calibration help?
 
 
-def compare_rounds(
-    before: Any, after: Any, key: Any, n_levels: int, rater_ids: Any = None
-) -> dict:
+def compare_rounds(before: Any, after: Any, key: Any, n_levels: int, rater_ids: Any = None) -> dict:
     """The same items rated in two rounds (e.g. before and after a calibration discussion).
 
     Returns ``{"alpha": {"before", "after", "change"}, "per_rater": DataFrame}``: ordinal
@@ -674,11 +660,7 @@ def compare_rounds(
             f"after: {second.shape[1]} items, but before has {first.shape[1]}\n"
             "    Both rounds must hold the same items in the same column order."
         )
-    if (
-        isinstance(rater_ids, tuple)
-        and len(rater_ids) == 2
-        and not isinstance(rater_ids[0], (str, int, np.integer))
-    ):
+    if isinstance(rater_ids, tuple) and len(rater_ids) == 2 and not isinstance(rater_ids[0], (str, int, np.integer)):
         ids_before = _ids(rater_ids[0], first.shape[0], "rater_ids")
         ids_after = _ids(rater_ids[1], second.shape[0], "rater_ids")
     elif rater_ids is None:
@@ -772,8 +754,7 @@ def summarize(
     per_item = []
     for item, row in items.iterrows():
         record = {"item": item, "n": row["n"], "counts": {label: row[label] for label in labels}}
-        record.update({column: row[column] for column in items.columns
-                       if column not in labels and column != "n"})
+        record.update({column: row[column] for column in items.columns if column not in labels and column != "n"})
         per_item.append(record)
     per_rater = []
     if key is not None:
@@ -786,8 +767,7 @@ def summarize(
         {
             "raters": data.shape[0],
             "items": data.shape[1],
-            "alpha": {level: krippendorff_alpha(data, level, n_levels)
-                      for level in ("nominal", "ordinal", "interval")},
+            "alpha": {level: krippendorff_alpha(data, level, n_levels) for level in ("nominal", "ordinal", "interval")},
             "fleiss_kappa": fleiss_kappa(data, n_levels),
             "icc": icc(data),
             "per_item": per_item,

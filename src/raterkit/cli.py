@@ -6,8 +6,8 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from .load import load_catalog
 
@@ -17,7 +17,7 @@ DEFAULT_DATA = ("frameworks", "quiz")
 class _Parser(argparse.ArgumentParser):
     """argparse that reports usage errors as exit code 2 without a traceback."""
 
-    def error(self, message: str):  # noqa: D401 - argparse API
+    def error(self, message: str):
         self.print_usage(sys.stderr)
         print(f"raterkit: {message}", file=sys.stderr)
         raise SystemExit(2)
@@ -34,7 +34,10 @@ def _default_paths() -> list[str]:
 def cmd_validate(args: argparse.Namespace) -> int:
     paths = args.paths or _default_paths()
     if not paths:
-        print("raterkit: nothing to validate: no frameworks/ or quiz/ folder here. Name files or folders to check.", file=sys.stderr)
+        print(
+            "raterkit: nothing to validate: no frameworks/ or quiz/ folder here. Name files or folders to check.",
+            file=sys.stderr,
+        )
         return 2
     catalog, problems = load_catalog(paths)
     for p in problems:
@@ -108,16 +111,20 @@ def _catalog_or_code(args: argparse.Namespace, consequence: str = "nothing was w
     """(catalog, None) from --data (default frameworks/ and quiz/), or (None, exit code) after saying why."""
     paths = _data_paths(args.data)
     if not paths:
-        _say(f"raterkit {args.command}: no frameworks/ or quiz/ folder here",
-             "    Run the command in the project folder, or name the folders that hold the framework "
-             "and quiz files with --data.")
+        _say(
+            f"raterkit {args.command}: no frameworks/ or quiz/ folder here",
+            "    Run the command in the project folder, or name the folders that hold the framework "
+            "and quiz files with --data.",
+        )
         return None, 2
     catalog, problems = load_catalog(paths)
     if problems:
         for problem in problems:
             _say(str(problem))
-        _say(f"raterkit {args.command}: the framework and quiz files above have problems, so {consequence}",
-             "    Fix them first; 'raterkit validate' lists them.")
+        _say(
+            f"raterkit {args.command}: the framework and quiz files above have problems, so {consequence}",
+            "    Fix them first; 'raterkit validate' lists them.",
+        )
         return None, 1
     return catalog, None
 
@@ -131,15 +138,16 @@ def _quiz_catalog(args: argparse.Namespace):
     if catalog is None:
         return None, code
     if not catalog.quizzes:
-        _say(f"raterkit {command}: no quizzes found in {', '.join(_data_paths(args.data))}",
-             "    Quizzes are YAML files in a folder named quiz/; name it with --data, "
-             "or use 'raterkit agreement --levels' for ratings that belong to no quiz.")
+        _say(
+            f"raterkit {command}: no quizzes found in {', '.join(_data_paths(args.data))}",
+            "    Quizzes are YAML files in a folder named quiz/; name it with --data, "
+            "or use 'raterkit agreement --levels' for ratings that belong to no quiz.",
+        )
         return None, 1
     if args.quiz is not None and args.quiz not in catalog.quizzes:
         near = difflib.get_close_matches(args.quiz, list(catalog.quizzes), n=1)
         guess = f"Did you mean '{near[0]}'? " if near else ""
-        _say(f"raterkit {command}: no quiz '{args.quiz}'",
-             f"    {guess}Quizzes: {', '.join(sorted(catalog.quizzes))}.")
+        _say(f"raterkit {command}: no quiz '{args.quiz}'", f"    {guess}Quizzes: {', '.join(sorted(catalog.quizzes))}.")
         return None, 2
     return catalog, None
 
@@ -153,9 +161,11 @@ def _read_checked(args: argparse.Namespace, responses) -> int | None:
         return 2
     if responses.kept == 0:
         task = "score" if args.command == "score" else "compare"
-        _say(f"raterkit {args.command}: no response row could be used, so there is nothing to {task}",
-             "    Fix the problems above, or name other response files, and run the command again.",
-             responses.summary_line())
+        _say(
+            f"raterkit {args.command}: no response row could be used, so there is nothing to {task}",
+            "    Fix the problems above, or name other response files, and run the command again.",
+            responses.summary_line(),
+        )
         return 1
     return None
 
@@ -238,14 +248,25 @@ def cmd_score(args: argparse.Namespace) -> int:
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(fields)
         for record in records:
-            writer.writerow(["" if record[f] is None else str(record[f]).lower() if isinstance(record[f], bool)
-                             else record[f] for f in fields])
+            writer.writerow(
+                [
+                    "" if record[f] is None else str(record[f]).lower() if isinstance(record[f], bool) else record[f]
+                    for f in fields
+                ]
+            )
     else:
         rows = [
             [
-                r["rater"], f"{r['n']}/{len(items)}", _percent(r["exact"]), _percent(r["within_one"]),
-                str(r["off_two_plus"]), _decimal(r["bias"], signed=True), _leaning(r["bias"]),
-                _decimal(r["mad"]), _decimal(r["qwk"]), "pass" if r["passed"] else "not yet",
+                r["rater"],
+                f"{r['n']}/{len(items)}",
+                _percent(r["exact"]),
+                _percent(r["within_one"]),
+                str(r["off_two_plus"]),
+                _decimal(r["bias"], signed=True),
+                _leaning(r["bias"]),
+                _decimal(r["mad"]),
+                _decimal(r["qwk"]),
+                "pass" if r["passed"] else "not yet",
             ]
             for r in records
         ]
@@ -333,8 +354,10 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     if args.levels is not None:
         levels = _parse_levels(args.levels)
         if levels is None:
-            _say(f"raterkit agreement: --levels '{args.levels}' needs two or more different level ids",
-                 "    List the scale's levels, lowest first, separated by commas: --levels I,II,III,IV")
+            _say(
+                f"raterkit agreement: --levels '{args.levels}' needs two or more different level ids",
+                "    List the scale's levels, lowest first, separated by commas: --levels I,II,III,IV",
+            )
             return 2
         responses = read_responses(args.responses, levels=levels)
     else:
@@ -368,8 +391,13 @@ def cmd_agreement(args: argparse.Namespace) -> int:
 
             table = halo(ratings, [groups.get(i, f"item:{i}") for i in item_ids], key)
             summary["halo"] = [
-                {"rater": rater, "behaviours": int(row.n_behaviours), "within_sd": _json_number(row.within_sd),
-                 "reference_sd": _json_number(row.reference_sd), "halo": bool(row.halo)}
+                {
+                    "rater": rater,
+                    "behaviours": int(row.n_behaviours),
+                    "within_sd": _json_number(row.within_sd),
+                    "reference_sd": _json_number(row.reference_sd),
+                    "halo": bool(row.halo),
+                }
                 for rater, row in zip(raters, table.itertuples())
             ]
 
@@ -379,8 +407,12 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         lines = _agreement_lines(summary, title)
         if "halo" in summary:
             showing = [h["rater"] for h in summary["halo"] if h["halo"]]
-            lines += ["", "Halo (the same behaviour rated alike on every criterion, where the reference differs): "
-                      + (", ".join(showing) if showing else "no rater") + "."]
+            lines += [
+                "",
+                "Halo (the same behaviour rated alike on every criterion, where the reference differs): "
+                + (", ".join(showing) if showing else "no rater")
+                + ".",
+            ]
         print("\n".join(lines))
     _say(responses.summary_line())
     return 0
@@ -424,8 +456,12 @@ def _agreement_lines(summary: dict, title: str | None) -> list[str]:
         lines.append("Raters against the reference:")
         rows = [
             [
-                str(r["rater"]), str(r["n"]), _percent(r["exact"]), _percent(r["within_one"]),
-                _decimal(r["bias"], signed=True), ", ".join(r["effects"]) or "no rater effects",
+                str(r["rater"]),
+                str(r["n"]),
+                _percent(r["exact"]),
+                _percent(r["within_one"]),
+                _decimal(r["bias"], signed=True),
+                ", ".join(r["effects"]) or "no rater effects",
             ]
             for r in summary["per_rater"]
         ]
@@ -463,8 +499,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(page, encoding="utf-8")
     except OSError as exc:
-        _say(f"raterkit report: cannot write {output} ({exc.strerror})",
-             "    Check the folder exists and can be written to, or name another file with -o.")
+        _say(
+            f"raterkit report: cannot write {output} ({exc.strerror})",
+            "    Check the folder exists and can be written to, or name another file with -o.",
+        )
         return 1
     raters, items, _ = after.matrix()
     print(f"Wrote {output} ({_count(len(raters), 'rater')}, {_count(len(items), 'behaviour')}).")
@@ -489,17 +527,23 @@ def cmd_workshop_sample(args: argparse.Namespace) -> int:
     if catalog is None:
         return code
     if QUIZ_ID not in catalog.quizzes:
-        _say(f"raterkit workshop-sample: the sample rates quiz '{QUIZ_ID}', which is not in {', '.join(_data_paths(args.data))}",
-             "    Include the quiz folder with --data.")
+        _say(
+            f"raterkit workshop-sample: the sample rates quiz '{QUIZ_ID}', which is not in {', '.join(_data_paths(args.data))}",
+            "    Include the quiz folder with --data.",
+        )
         return 1
     written = write_sample(catalog, args.out)
-    print(f"Wrote {_count(len(written), 'file')} to {args.out} (round1/ and round2/, "
-          f"{_count(len(RATERS), 'rater')} on quiz {QUIZ_ID}).")
+    print(
+        f"Wrote {_count(len(written), 'file')} to {args.out} (round1/ and round2/, "
+        f"{_count(len(RATERS), 'rater')} on quiz {QUIZ_ID})."
+    )
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="raterkit", description="Performance frameworks, calibration quizzes and workshop statistics.")
+    parser = _Parser(
+        prog="raterkit", description="Performance frameworks, calibration quizzes and workshop statistics."
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     p = sub.add_parser("validate", help="check framework, crosswalk and quiz files")
@@ -514,23 +558,33 @@ def build_parser() -> argparse.ArgumentParser:
     data_help = "framework and quiz files or folders (default: frameworks/ and quiz/)"
     p = sub.add_parser("score", help="score each rater's responses against the quiz's reference levels")
     p.add_argument("responses", nargs="+", metavar="RESPONSES", help=responses_help)
-    p.add_argument("--quiz", metavar="ID", help="the quiz the responses answer (default: the one their items belong to)")
+    p.add_argument(
+        "--quiz", metavar="ID", help="the quiz the responses answer (default: the one their items belong to)"
+    )
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
     p.add_argument("--data", nargs="+", action="extend", metavar="PATH", help=data_help)
     p.set_defaults(func=cmd_score)
     p = sub.add_parser("agreement", help="how far many raters agree on the same items")
     p.add_argument("responses", nargs="+", metavar="RESPONSES", help=responses_help)
     scale = p.add_mutually_exclusive_group()
-    scale.add_argument("--quiz", metavar="ID", help="the quiz the responses answer (default: the one their items belong to)")
-    scale.add_argument("--levels", metavar="I,II,...", help="your own scale, lowest first: items need not be in any quiz")
+    scale.add_argument(
+        "--quiz", metavar="ID", help="the quiz the responses answer (default: the one their items belong to)"
+    )
+    scale.add_argument(
+        "--levels", metavar="I,II,...", help="your own scale, lowest first: items need not be in any quiz"
+    )
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--data", nargs="+", action="extend", metavar="PATH", help=data_help)
     p.set_defaults(func=cmd_agreement)
     p = sub.add_parser("report", help="write the trainer's workshop report: one self-contained HTML file")
     p.add_argument("responses", nargs="+", metavar="RESPONSES", help=responses_help + " (after the discussion)")
-    p.add_argument("-o", "--output", default="report.html", metavar="FILE", help="the HTML file to write (default: report.html)")
+    p.add_argument(
+        "-o", "--output", default="report.html", metavar="FILE", help="the HTML file to write (default: report.html)"
+    )
     p.add_argument("--before", nargs="+", metavar="RESPONSES", help="the same quiz rated before the discussion")
-    p.add_argument("--quiz", metavar="ID", help="the quiz the responses answer (default: the one their items belong to)")
+    p.add_argument(
+        "--quiz", metavar="ID", help="the quiz the responses answer (default: the one their items belong to)"
+    )
     p.add_argument("--title", help="the report's title (default: the quiz's title)")
     p.add_argument("--data", nargs="+", action="extend", metavar="PATH", help=data_help)
     p.set_defaults(func=cmd_report)
@@ -539,7 +593,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", nargs="+", action="extend", metavar="PATH", help=data_help)
     p.set_defaults(func=cmd_notebooks)
     p = sub.add_parser("workshop-sample", help="regenerate the sample workshop responses (two rounds, 12 raters)")
-    p.add_argument("--out", default="examples/workshop", metavar="FOLDER", help="where to write them (default: examples/workshop)")
+    p.add_argument(
+        "--out", default="examples/workshop", metavar="FOLDER", help="where to write them (default: examples/workshop)"
+    )
     p.add_argument("--data", nargs="+", action="extend", metavar="PATH", help=data_help)
     p.set_defaults(func=cmd_workshop_sample)
     return parser

@@ -11,9 +11,10 @@ from __future__ import annotations
 import difflib
 import types
 import typing
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -126,16 +127,26 @@ def _pydantic_problems(doc: YamlDoc, model: type[BaseModel], exc: ValidationErro
             hint = "Write the text on this line; put it in quotes if it starts with a special character or is yes/no/on/off."
         elif kind == "string_too_short":
             message = "this text is empty"
-            hint = "Write the text, or remove the item from the list." if isinstance(loc[-1], int) else "Write the text, or remove the key."
+            hint = (
+                "Write the text, or remove the item from the list."
+                if isinstance(loc[-1], int)
+                else "Write the text, or remove the key."
+            )
         elif kind in ("too_short",) and isinstance(value, list) and not value:
             if loc == ("scale",):
-                message, hint = "the scale is empty", "List the scale's levels here, lowest first, each with an id and a label."
+                message, hint = (
+                    "the scale is empty",
+                    "List the scale's levels here, lowest first, each with an id and a label.",
+                )
             else:
                 message, hint = "the list is empty", "Give at least one item."
         elif kind == "too_short":
             message, hint = err["msg"].lower(), "Add the missing items."
         elif kind in ("list_type",):
-            message, hint = f"expected a list, found {describe(value)}", "Write each item on its own line starting with '- '."
+            message, hint = (
+                f"expected a list, found {describe(value)}",
+                "Write each item on its own line starting with '- '.",
+            )
         elif kind in ("dict_type", "model_type", "model_attributes_type"):
             message = f"expected a set of keys, found {describe(value)}"
             hint = "Write 'key: value' pairs indented under this line."
@@ -202,7 +213,7 @@ def _framework_checks(doc: YamlDoc) -> list[Problem]:
         for key in ("definition", "expectations"):
             if isinstance(comp.get(key), str):
                 all_text.append(comp[key])
-        criteria = comp["criteria"] if "criteria" in comp else [{"id": IMPLICIT_CRITERION_ID}]
+        criteria = comp.get("criteria", [{"id": IMPLICIT_CRITERION_ID}])
         criteria = _as_list(criteria)
         out += _duplicate_ids(doc, criteria, base + ("criteria",), "criterion")
         crit_ids = _ids(criteria)
@@ -256,7 +267,8 @@ def _not_a_level(doc: YamlDoc, loc: tuple, level: str, level_ids: list[str], dat
         doc.line_of(loc, key=key),
         field_path(loc),
         f"'{level}' is not a level of this scale ({', '.join(level_ids)})",
-        (f"Did you mean '{near[0]}'? " if near else "") + "Use a level id listed under 'scale', or add the level there.",
+        (f"Did you mean '{near[0]}'? " if near else "")
+        + "Use a level id listed under 'scale', or add the level there.",
     )
 
 
@@ -270,7 +282,13 @@ def _plan_checks(doc: YamlDoc, loc: tuple, plan: dict, comp: dict, level_ids: li
         if lo > hi:
             where = loc + ("results", "required")
             out.append(
-                Problem(doc.path, doc.line_of(where), field_path(where), f"min ({lo}) is greater than max ({hi})", "Swap them.")
+                Problem(
+                    doc.path,
+                    doc.line_of(where),
+                    field_path(where),
+                    f"min ({lo}) is greater than max ({hi})",
+                    "Swap them.",
+                )
             )
         elif isinstance(items, list) and not lo <= len(items) <= hi:
             where = loc + ("results", "items")
@@ -379,23 +397,53 @@ def resolve_reference(
     fw = frameworks.get(str(entry.get("framework")))
     if "framework" in entry and fw is None:
         where = loc + ("framework",)
-        return None, None, [Problem(doc.path, doc.line_of(where), field_path(where),
-                                    f"no framework has the id '{entry['framework']}'",
-                                    f"Known frameworks: {', '.join(sorted(frameworks)) or 'none'}.")]
+        return (
+            None,
+            None,
+            [
+                Problem(
+                    doc.path,
+                    doc.line_of(where),
+                    field_path(where),
+                    f"no framework has the id '{entry['framework']}'",
+                    f"Known frameworks: {', '.join(sorted(frameworks)) or 'none'}.",
+                )
+            ],
+        )
     if fw is None or "competency" not in entry:
         return fw, None, []
     comp = next((c for c in fw.competencies if c.id == str(entry["competency"])), None)
     if comp is None:
         where = loc + ("competency",)
-        return fw, None, [Problem(doc.path, doc.line_of(where), field_path(where),
-                                  f"framework '{fw.id}' has no competency '{entry['competency']}'",
-                                  f"Its competencies: {', '.join(c.id for c in fw.competencies)}.")]
+        return (
+            fw,
+            None,
+            [
+                Problem(
+                    doc.path,
+                    doc.line_of(where),
+                    field_path(where),
+                    f"framework '{fw.id}' has no competency '{entry['competency']}'",
+                    f"Its competencies: {', '.join(c.id for c in fw.competencies)}.",
+                )
+            ],
+        )
     crit = entry.get("criterion")
     if crit is not None and str(crit) not in [c.id for c in comp.criteria]:
         where = loc + ("criterion",)
-        return fw, comp, [Problem(doc.path, doc.line_of(where), field_path(where),
-                                  f"competency '{comp.id}' has no criterion '{crit}'",
-                                  f"Its criteria: {', '.join(c.id for c in comp.criteria)}.")]
+        return (
+            fw,
+            comp,
+            [
+                Problem(
+                    doc.path,
+                    doc.line_of(where),
+                    field_path(where),
+                    f"competency '{comp.id}' has no criterion '{crit}'",
+                    f"Its criteria: {', '.join(c.id for c in comp.criteria)}.",
+                )
+            ],
+        )
     return fw, comp, []
 
 

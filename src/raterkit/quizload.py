@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .load import Catalog
 
 
-def load_quizzes(paths: list[Path], catalog: "Catalog") -> tuple[dict[str, Quiz], list[Problem]]:
+def load_quizzes(paths: list[Path], catalog: Catalog) -> tuple[dict[str, Quiz], list[Problem]]:
     """Every quiz file; item ids are unique across all of them."""
     from .load import (
         _as_dict,
@@ -39,7 +39,13 @@ def load_quizzes(paths: list[Path], catalog: "Catalog") -> tuple[dict[str, Quiz]
             continue
         if not isinstance(doc.data, dict):
             problems += found + [
-                Problem(doc.path, 1, "", f"expected a quiz (keys id, title, items), found {describe(doc.data)}", "Start from an existing file in quiz/.")
+                Problem(
+                    doc.path,
+                    1,
+                    "",
+                    f"expected a quiz (keys id, title, items), found {describe(doc.data)}",
+                    "Start from an existing file in quiz/.",
+                )
             ]
             continue
         quiz = None
@@ -51,7 +57,15 @@ def load_quizzes(paths: list[Path], catalog: "Catalog") -> tuple[dict[str, Quiz]
         found += list(_duplicate_ids(doc, items, ("items",), "item"))
         qid = str(doc.data.get("id", ""))
         if qid and qid in quiz_first:
-            found.append(Problem(doc.path, doc.line_of(("id",)), "id", f"quiz id '{qid}' is already used by {quiz_first[qid]}", "Give each quiz its own id."))
+            found.append(
+                Problem(
+                    doc.path,
+                    doc.line_of(("id",)),
+                    "id",
+                    f"quiz id '{qid}' is already used by {quiz_first[qid]}",
+                    "Give each quiz its own id.",
+                )
+            )
         quiz_first.setdefault(qid, doc.path)
         scales: dict[tuple, int] = {}
         for i, item in enumerate(items):
@@ -59,7 +73,15 @@ def load_quizzes(paths: list[Path], catalog: "Catalog") -> tuple[dict[str, Quiz]
             loc = ("items", i)
             iid = str(item.get("id", ""))
             if iid and iid in item_first and item_first[iid] != doc.path:
-                found.append(Problem(doc.path, doc.line_of(loc + ("id",)), field_path(loc + ("id",)), f"item id '{iid}' is already used in {item_first[iid]}", "Item ids must be unique across all quizzes, because responses name items by id alone."))
+                found.append(
+                    Problem(
+                        doc.path,
+                        doc.line_of(loc + ("id",)),
+                        field_path(loc + ("id",)),
+                        f"item id '{iid}' is already used in {item_first[iid]}",
+                        "Item ids must be unique across all quizzes, because responses name items by id alone.",
+                    )
+                )
             item_first.setdefault(iid, doc.path)
             fw, _comp, problems_here = resolve_reference(doc, loc, item, catalog.frameworks)
             found += problems_here
@@ -68,15 +90,39 @@ def load_quizzes(paths: list[Path], catalog: "Catalog") -> tuple[dict[str, Quiz]
             scales.setdefault(tuple((lv.id, lv.label) for lv in fw.scale), i)
             ref = item.get("reference")
             if ref is not None and str(ref) not in [lv.id for lv in fw.scale]:
-                found.append(Problem(doc.path, doc.line_of(loc + ("reference",)), field_path(loc + ("reference",)), f"'{ref}' is not a level of this scale ({', '.join(lv.id for lv in fw.scale)})", "The reference must be a level id of the item's framework."))
+                found.append(
+                    Problem(
+                        doc.path,
+                        doc.line_of(loc + ("reference",)),
+                        field_path(loc + ("reference",)),
+                        f"'{ref}' is not a level of this scale ({', '.join(lv.id for lv in fw.scale)})",
+                        "The reference must be a level id of the item's framework.",
+                    )
+                )
             for ci, cite in enumerate(_as_list(item.get("cites"))):
                 if str(cite) not in known:
                     cloc = loc + ("cites", ci)
-                    found.append(Problem(doc.path, doc.line_of(cloc), field_path(cloc), f"'{cite}' is not the address of any statement", "An address is framework/competency/level/criterion/n, e.g. acqdemo-cp1-customer-relations/customer-relations/III/customer-needs/1; run 'raterkit addresses' to list them."))
+                    found.append(
+                        Problem(
+                            doc.path,
+                            doc.line_of(cloc),
+                            field_path(cloc),
+                            f"'{cite}' is not the address of any statement",
+                            "An address is framework/competency/level/criterion/n, e.g. acqdemo-cp1-customer-relations/customer-relations/III/customer-needs/1; run 'raterkit addresses' to list them.",
+                        )
+                    )
         found += _vignette_problems(doc, items)
         if len(scales) > 1:
             i = sorted(scales.values())[1]
-            found.append(Problem(doc.path, doc.line_of(("items", i, "framework")), field_path(("items", i, "framework")), "this item's framework has a different scale from the quiz's first item", "A quiz is scored on one scale: put items of frameworks with other scales in a quiz of their own."))
+            found.append(
+                Problem(
+                    doc.path,
+                    doc.line_of(("items", i, "framework")),
+                    field_path(("items", i, "framework")),
+                    "this item's framework has a different scale from the quiz's first item",
+                    "A quiz is scored on one scale: put items of frameworks with other scales in a quiz of their own.",
+                )
+            )
         problems += found
         if quiz is not None and not found:
             quizzes[quiz.id] = quiz
@@ -95,25 +141,51 @@ def _vignette_problems(doc, items: list) -> list[Problem]:
         seen_criteria: dict[str, int] = {}
         if len(members) < 2:
             loc = ("items", members[0], "vignette")
-            out.append(Problem(doc.path, doc.line_of(loc), field_path(loc), f"vignette '{vignette}' has only this item",
-                               "A vignette is one behaviour rated on several criteria: give two or more items the same vignette id, or remove it."))
+            out.append(
+                Problem(
+                    doc.path,
+                    doc.line_of(loc),
+                    field_path(loc),
+                    f"vignette '{vignette}' has only this item",
+                    "A vignette is one behaviour rated on several criteria: give two or more items the same vignette id, or remove it.",
+                )
+            )
         for i in members:
             item = items[i]
             for key in ("framework", "competency", "behaviour"):
                 if str(item.get(key, "")).split() != str(first.get(key, "")).split():
                     loc = ("items", i, key)
-                    out.append(Problem(doc.path, doc.line_of(loc), field_path(loc),
-                                       f"differs from the first item of vignette '{vignette}' (line {doc.line_of(('items', members[0], key))})",
-                                       f"Items of one vignette show the same behaviour: give them the same {key}."))
+                    out.append(
+                        Problem(
+                            doc.path,
+                            doc.line_of(loc),
+                            field_path(loc),
+                            f"differs from the first item of vignette '{vignette}' (line {doc.line_of(('items', members[0], key))})",
+                            f"Items of one vignette show the same behaviour: give them the same {key}.",
+                        )
+                    )
             crit = item.get("criterion")
             loc = ("items", i, "criterion")
             if crit is None:
-                out.append(Problem(doc.path, doc.line_of(("items", i)), field_path(loc), f"an item of vignette '{vignette}' needs a criterion",
-                                   "Each item of a vignette rates the behaviour on one criterion."))
+                out.append(
+                    Problem(
+                        doc.path,
+                        doc.line_of(("items", i)),
+                        field_path(loc),
+                        f"an item of vignette '{vignette}' needs a criterion",
+                        "Each item of a vignette rates the behaviour on one criterion.",
+                    )
+                )
             elif str(crit) in seen_criteria:
-                out.append(Problem(doc.path, doc.line_of(loc), field_path(loc),
-                                   f"vignette '{vignette}' already rates '{crit}' (line {seen_criteria[str(crit)]})",
-                                   "Rate each criterion once per vignette."))
+                out.append(
+                    Problem(
+                        doc.path,
+                        doc.line_of(loc),
+                        field_path(loc),
+                        f"vignette '{vignette}' already rates '{crit}' (line {seen_criteria[str(crit)]})",
+                        "Rate each criterion once per vignette.",
+                    )
+                )
             else:
                 seen_criteria[str(crit)] = doc.line_of(loc)
     return out

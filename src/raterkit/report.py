@@ -17,9 +17,10 @@ the same bytes.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from html import escape
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -94,7 +95,7 @@ class Round:
     level_labels: list[str]
 
     @classmethod
-    def of(cls, responses: "ResponseSet") -> "Round":
+    def of(cls, responses: ResponseSet) -> Round:
         raters, items, matrix = responses.matrix()
         ratings = np.where(matrix < 0, np.nan, matrix).astype(float)
         key = np.asarray(responses.key_positions(), dtype=int) if responses.key else None
@@ -162,7 +163,7 @@ class Analysis:
         return int((self.items["n"].to_numpy() > 0).sum())
 
 
-def analyse(responses: "ResponseSet", before: "ResponseSet | None" = None) -> Analysis:
+def analyse(responses: ResponseSet, before: ResponseSet | None = None) -> Analysis:
     """Agreement, item and rater tables of ``responses`` (and the comparison with ``before``)."""
     now = Round.of(responses)
     if not now.raters or not now.items:
@@ -185,7 +186,9 @@ def analyse(responses: "ResponseSet", before: "ResponseSet | None" = None) -> An
         confusion = score_matrix(positions, now.key, n_levels).confusion.sum(axis=0)
     analysis = Analysis(
         now=now,
-        alpha={level: agreement.krippendorff_alpha(data, level, n_levels) for level in ("nominal", "ordinal", "interval")},
+        alpha={
+            level: agreement.krippendorff_alpha(data, level, n_levels) for level in ("nominal", "ordinal", "interval")
+        },
         fleiss=agreement.fleiss_kappa(data, n_levels),
         icc=agreement.icc(data),
         items=items,
@@ -294,8 +297,7 @@ def summary_sentences(analysis: Analysis) -> list[str]:
         flagged = [r for r, effects in analysis.raters["effects"].items() if effects and effects != ["too few ratings"]]
         if flagged:
             out.append(
-                f"{len(flagged)} of {_plural(len(now.raters), 'rater')} show a rater effect; "
-                "see the rater table."
+                f"{len(flagged)} of {_plural(len(now.raters), 'rater')} show a rater effect; see the rater table."
             )
         else:
             out.append("No rater shows a lenient, severe, central or inconsistent pattern.")
@@ -384,7 +386,9 @@ class _Svg:
         extra = f' stroke="{stroke}" stroke-width="{_num(stroke_width)}"' if stroke else ""
         extra += f' stroke-dasharray="{dash}"' if dash else ""
         extra += f' rx="{_num(rx)}"' if rx else ""
-        self.parts.append(f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(max(w, 0))}" height="{_num(h)}" fill="{fill}"{extra}/>')
+        self.parts.append(
+            f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(max(w, 0))}" height="{_num(h)}" fill="{fill}"{extra}/>'
+        )
 
     def line(self, x1, y1, x2, y2, stroke=MUTED, width=1, dash=None):
         extra = f' stroke-dasharray="{dash}"' if dash else ""
@@ -393,7 +397,9 @@ class _Svg:
         )
 
     def circle(self, x, y, r, fill, stroke):
-        self.parts.append(f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{_num(r)}" fill="{fill}" stroke="{stroke}" stroke-width="2"/>')
+        self.parts.append(
+            f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{_num(r)}" fill="{fill}" stroke="{stroke}" stroke-width="2"/>'
+        )
 
     def text(self, x, y, words, anchor="start", size=12, fill=INK, weight=None):
         extra = f' font-weight="{weight}"' if weight else ""
@@ -407,14 +413,17 @@ class _Svg:
             f'viewBox="0 0 {_num(self.width)} {_num(self.height)}" width="{_num(self.width)}" '
             f'height="{_num(self.height)}" class="chart">'
             f'<title id="{self.ident}-title">{escape(self.title)}</title>'
-            f'<desc id="{self.ident}-desc">{escape(self.desc)}</desc>'
-            + "".join(self.parts)
-            + "</svg>"
+            f'<desc id="{self.ident}-desc">{escape(self.desc)}</desc>' + "".join(self.parts) + "</svg>"
         )
 
 
-def _table(caption: str, head: Sequence[str], rows: Iterable[Sequence[Any]], row_headers: bool = True,
-           numeric: Sequence[int] = ()) -> str:
+def _table(
+    caption: str,
+    head: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    row_headers: bool = True,
+    numeric: Sequence[int] = (),
+) -> str:
     """An HTML table; the first cell of each row is a row header when ``row_headers``."""
     out = [f"<table><caption>{escape(caption)}</caption><thead><tr>"]
     out += [f'<th scope="col">{escape(str(h))}</th>' for h in head]
@@ -436,7 +445,7 @@ def _figure(ident: str, heading: str, svg: str, caption: str, table: str) -> str
     return (
         f'<section class="figure" aria-labelledby="{ident}-h"><h3 id="{ident}-h">{escape(heading)}</h3>'
         f'<figure><div class="chart-box">{svg}</div><figcaption>{escape(caption)}</figcaption></figure>'
-        f'<details><summary>The numbers in this chart, as a table</summary>'
+        f"<details><summary>The numbers in this chart, as a table</summary>"
         f'<div class="scroll" tabindex="0" role="region" aria-label="{escape(heading)}: table">{table}</div></details></section>'
     )
 
@@ -457,8 +466,11 @@ def _heatmap(a: Analysis) -> str:
         "heatmap",
         "Ratings by rater and behaviour",
         "Each cell prints the level a rater gave a behaviour. "
-        + ("Cell colour shows the distance from the reference: grey on the reference, orange above it, blue below it; darker is further."
-           if has_key else "Cell colour shows the level: darker is higher."),
+        + (
+            "Cell colour shows the distance from the reference: grey on the reference, orange above it, blue below it; darker is further."
+            if has_key
+            else "Cell colour shows the level: darker is higher."
+        ),
         width,
         height,
     )
@@ -499,7 +511,8 @@ def _heatmap(a: Analysis) -> str:
         "Every rater's level for every behaviour. The top row is the reference level; a cell's colour "
         "shows how far the rating is from it (grey: on it; orange: higher; blue: lower; darker: further), "
         "and each cell also prints the level."
-        if has_key else "Every rater's level for every behaviour; each cell prints the level."
+        if has_key
+        else "Every rater's level for every behaviour; each cell prints the level."
     )
     head = ["Rater", *now.items]
     body = []
@@ -518,8 +531,12 @@ def _heatmap(a: Analysis) -> str:
                 label += "" if d == 0 else f" ({_signed(d, 0)})"
             cells.append(label)
         body.append([name, *cells])
-    table = _table("Level given by each rater to each behaviour" + (
-        " (in brackets: levels above + or below − the reference)" if has_key else ""), head, body)
+    table = _table(
+        "Level given by each rater to each behaviour"
+        + (" (in brackets: levels above + or below − the reference)" if has_key else ""),
+        head,
+        body,
+    )
     return _figure("heatmap", "Who rated what", svg.render(), caption, table)
 
 
@@ -540,7 +557,7 @@ def _distributions(a: Analysis) -> str:
         width,
         height,
     )
-    for k, level in enumerate(now.level_ids):
+    for k in range(len(now.level_ids)):
         svg.text(left + col_w * k + 4, top - 14, now.level_labels[k], "start", 11, weight="bold")
     most = max(int(items[a.columns].to_numpy().max()), 1)
     for i, item in enumerate(now.items):
@@ -554,8 +571,14 @@ def _distributions(a: Analysis) -> str:
             is_ref = has_key and level == ref
             length = bar_max * count / most
             svg.rect(x, y + 4, length, row_h - 8, REFERENCE_BAR if is_ref else NEUTRAL_BAR)
-            svg.text(x + length + 4, y + row_h / 2 + 4, f"{count}{' ref' if is_ref else ''}", "start", 11,
-                     weight="bold" if is_ref else None)
+            svg.text(
+                x + length + 4,
+                y + row_h / 2 + 4,
+                f"{count}{' ref' if is_ref else ''}",
+                "start",
+                11,
+                weight="bold" if is_ref else None,
+            )
     caption = (
         "For each behaviour, how many raters chose each level. The reference level's bar is green and "
         "its count is followed by 'ref'; most of the room on another level means the group settled "
@@ -569,8 +592,7 @@ def _distributions(a: Analysis) -> str:
             row.append(a.level_id(items.loc[item, "reference"]))
         row.append(a.level_id(items.loc[item, "mode"]) or "–")
         body.append(row)
-    table = _table("Number of raters choosing each level, per behaviour", head, body,
-                   numeric=range(1, n_levels + 1))
+    table = _table("Number of raters choosing each level, per behaviour", head, body, numeric=range(1, n_levels + 1))
     return _figure("distributions", "How the room rated each behaviour", svg.render(), caption, table)
 
 
@@ -618,8 +640,12 @@ def _bias_chart(a: Analysis) -> str:
         "A bias near 0 can still hide misses in both directions: read it with exact agreement."
     )
     body = [[name, _signed(b), _bias_words(b)] for name, b in zip(names, biases)]
-    table = _table("Bias per rater (levels, + higher / − lower than the reference)", ["Rater", "Bias", "In words"], body,
-                   numeric=(1,))
+    table = _table(
+        "Bias per rater (levels, + higher / − lower than the reference)",
+        ["Rater", "Bias", "In words"],
+        body,
+        numeric=(1,),
+    )
     return _figure("bias", "Bias per rater", svg.render(), caption, table)
 
 
@@ -654,21 +680,40 @@ def _confusion_chart(a: Analysis) -> str:
                 svg.rect(x + 1, y + 1, cell - 2, row_h - 2, fill, stroke=INK, stroke_width=2.5)
             else:
                 svg.rect(x + 1, y + 1, cell - 2, row_h - 2, fill)
-            svg.text(x + cell / 2, y + row_h / 2 + 4, str(int(counts[t, k])), "middle", 12, text_on(fill),
-                     "bold" if t == k else None)
+            svg.text(
+                x + cell / 2,
+                y + row_h / 2 + 4,
+                str(int(counts[t, k])),
+                "middle",
+                12,
+                text_on(fill),
+                "bold" if t == k else None,
+            )
     caption = (
         "How often each reference level was rated as each level, over all raters. The outlined diagonal is "
         "exact agreement; counts right of it are ratings above the reference, left of it below."
     )
     head = ["Reference \\ given", *(f"Given {level}" for level in now.level_ids), "Total"]
     body = [[f"Reference {now.level_ids[t]}", *(int(c) for c in counts[t]), int(totals[t])] for t in range(n)]
-    table = _table("Count of ratings by reference level (rows) and level given (columns)", head, body,
-                   numeric=range(1, n + 2))
+    table = _table(
+        "Count of ratings by reference level (rows) and level given (columns)", head, body, numeric=range(1, n + 2)
+    )
     return _figure("confusion", "Reference against rating", svg.render(), caption, table)
 
 
-def _dumbbell(ident: str, heading: str, names: list[str], before: np.ndarray, after: np.ndarray,
-              lo: float, hi: float, fmt, axis_words: tuple[str, str], caption: str, marks=()) -> tuple[str, str]:
+def _dumbbell(
+    ident: str,
+    heading: str,
+    names: list[str],
+    before: np.ndarray,
+    after: np.ndarray,
+    lo: float,
+    hi: float,
+    fmt,
+    axis_words: tuple[str, str],
+    caption: str,
+    marks=(),
+) -> tuple[str, str]:
     left, span_w, row_h, top = 110, 400, 24, 50
     width = left + span_w + 120
     height = top + row_h * len(names) + 30
@@ -738,16 +783,22 @@ def _before_after(a: Analysis) -> str:
     table = _table(
         "Krippendorff's alpha (ordinal) of each round",
         ["Round", "Alpha", "Reading"],
-        [["Before", _alpha_text(alpha_before), alpha_reading(alpha_before)],
-         ["After", _alpha_text(alpha_after), alpha_reading(alpha_after)]],
+        [
+            ["Before", _alpha_text(alpha_before), alpha_reading(alpha_before)],
+            ["After", _alpha_text(alpha_after), alpha_reading(alpha_after)],
+        ],
         numeric=(1,),
     )
-    out.append(_figure(
-        "alpha-change", "Group agreement before and after", svg.render(),
-        "Krippendorff's alpha (ordinal) of the whole group in each round, with the customary thresholds: "
-        "0.667 for tentative conclusions, 0.800 for reliable ratings.",
-        table,
-    ))
+    out.append(
+        _figure(
+            "alpha-change",
+            "Group agreement before and after",
+            svg.render(),
+            "Krippendorff's alpha (ordinal) of the whole group in each round, with the customary thresholds: "
+            "0.667 for tentative conclusions, 0.800 for reliable ratings.",
+            table,
+        )
+    )
     if a.compare is None:
         return "".join(out)
     per = a.compare["per_rater"]
@@ -757,8 +808,15 @@ def _before_after(a: Analysis) -> str:
     both = np.concatenate([bias_b, bias_a])
     span = max(1.0, math.ceil(np.nanmax(np.abs(both)) * 2) / 2) if np.isfinite(both).any() else 1.0
     svg_text, caption = _dumbbell(
-        "bias-change", "Bias per rater before and after the discussion", names, bias_b, bias_a, -span, span,
-        lambda v: _signed(v), ("◀ lower (severe)", "higher (lenient) ▶"),
+        "bias-change",
+        "Bias per rater before and after the discussion",
+        names,
+        bias_b,
+        bias_a,
+        -span,
+        span,
+        lambda v: _signed(v),
+        ("◀ lower (severe)", "higher (lenient) ▶"),
         "Each rater's bias before (hollow circle) and after (filled circle) the discussion. The solid line is 0 "
         f"(no bias); dashed lines mark ±{agreement.BIAS_THRESHOLD} levels.",
         marks=((0.0, None), (-agreement.BIAS_THRESHOLD, "4 3"), (agreement.BIAS_THRESHOLD, "4 3")),
@@ -774,8 +832,15 @@ def _before_after(a: Analysis) -> str:
     )
     out.append(_figure("bias-change", "Bias per rater, before and after", svg_text, caption, table))
     svg_text, caption = _dumbbell(
-        "exact-change", "Exact agreement per rater before and after the discussion", names, exact_b, exact_a, 0.0,
-        1.0, _percent, ("0%", "100% exact"),
+        "exact-change",
+        "Exact agreement per rater before and after the discussion",
+        names,
+        exact_b,
+        exact_a,
+        0.0,
+        1.0,
+        _percent,
+        ("0%", "100% exact"),
         "Each rater's share of ratings exactly on the reference, before (hollow circle) and after (filled circle).",
     )
     table = _table(
@@ -792,7 +857,7 @@ def _before_after(a: Analysis) -> str:
 # Sections
 
 
-def _item_index(catalog: "Catalog | None") -> dict[str, "QuizItem"]:
+def _item_index(catalog: Catalog | None) -> dict[str, QuizItem]:
     if catalog is None:
         return {}
     return {item.id: item for quiz in catalog.quizzes.values() for item in quiz.items}
@@ -800,19 +865,30 @@ def _item_index(catalog: "Catalog | None") -> dict[str, "QuizItem"]:
 
 def _rater_section(a: Analysis) -> str:
     if a.raters is None:
-        return ('<section aria-labelledby="raters"><h2 id="raters">Raters</h2>'
-                "<p>These responses carry no reference key, so rater accuracy and effects cannot be shown.</p></section>")
+        return (
+            '<section aria-labelledby="raters"><h2 id="raters">Raters</h2>'
+            "<p>These responses carry no reference key, so rater accuracy and effects cannot be shown.</p></section>"
+        )
+
     def words(effects: list[str]) -> str:
         return "; ".join(EFFECT_WORDS.get(e, e) for e in effects) if effects else "No clear effect"
 
     earlier = a.before_raters
     rows = []
     for name, row in a.raters.iterrows():
-        cells = [name, int(row["n"]), _percent(row["exact"]), _percent(row["within_one"]),
-                 f"{_signed(row['bias'])} ({_bias_words(row['bias'])})", words(list(row["effects"]))]
+        cells = [
+            name,
+            int(row["n"]),
+            _percent(row["exact"]),
+            _percent(row["within_one"]),
+            f"{_signed(row['bias'])} ({_bias_words(row['bias'])})",
+            words(list(row["effects"])),
+        ]
         if earlier is not None:
             before = earlier.loc[name] if name in earlier.index else None
-            cells.append("Not in the earlier round" if before is None or before["n"] == 0 else words(list(before["effects"])))
+            cells.append(
+                "Not in the earlier round" if before is None or before["n"] == 0 else words(list(before["effects"]))
+            )
         rows.append(cells)
     head = ["Rater", "Rated", "Exact", "Within one level", "Bias (levels)", "Rater effects"]
     if earlier is not None:
@@ -825,22 +901,29 @@ def _rater_section(a: Analysis) -> str:
         "middle levels; inconsistent when misses scatter both ways. Fewer effects are not the same as more accuracy: "
         "read the effects together with exact agreement.</p>"
     )
-    return (f'<section aria-labelledby="raters"><h2 id="raters">Raters</h2>{note}'
-            f'<div class="scroll" tabindex="0" role="region" aria-label="Rater table">{table}</div></section>')
+    return (
+        f'<section aria-labelledby="raters"><h2 id="raters">Raters</h2>{note}'
+        f'<div class="scroll" tabindex="0" role="region" aria-label="Rater table">{table}</div></section>'
+    )
 
 
-def _discuss_section(a: Analysis, catalog: "Catalog | None") -> str:
+def _discuss_section(a: Analysis, catalog: Catalog | None) -> str:
     now = a.now
     index = _item_index(catalog)
-    head = ('<section aria-labelledby="discuss"><h2 id="discuss">Discuss first</h2>')
+    head = '<section aria-labelledby="discuss"><h2 id="discuss">Discuss first</h2>'
     if not a.discuss:
         return head + "<p>No behaviour split the room or drifted from the reference.</p></section>"
     labels = dict(zip(now.level_ids, now.level_labels))
-    out = [head, "<p>The behaviours where the room split or settled away from the reference, most urgent first.</p><ol class=\"discuss\">"]
+    out = [
+        head,
+        '<p>The behaviours where the room split or settled away from the reference, most urgent first.</p><ol class="discuss">',
+    ]
     for item_id in a.discuss:
         row = a.items.loc[item_id]
         item = index.get(item_id)
-        counts = ", ".join(f"{level}: {a.count(item_id, k)}" for k, level in enumerate(now.level_ids) if a.count(item_id, k))
+        counts = ", ".join(
+            f"{level}: {a.count(item_id, k)}" for k, level in enumerate(now.level_ids) if a.count(item_id, k)
+        )
         reference = a.level_id(row["reference"])
         reasons = []
         if reference is not None and bool(row["off_key"]):
@@ -850,7 +933,9 @@ def _discuss_section(a: Analysis, catalog: "Catalog | None") -> str:
             reasons.append(f"ratings spread over {used} levels")
         distance = row["mean_distance_from_key"]
         if distance is not None and not math.isnan(distance) and abs(distance) >= agreement.DISCUSS_DISTANCE:
-            reasons.append(f"the room rated {abs(distance):.1f} levels {'above' if distance > 0 else 'below'} the reference on average")
+            reasons.append(
+                f"the room rated {abs(distance):.1f} levels {'above' if distance > 0 else 'below'} the reference on average"
+            )
         parts = [f'<li><p class="item-head"><strong>{escape(item_id)}</strong>']
         if reference is not None:
             parts.append(f" — reference: {escape(labels.get(reference, reference))}")
@@ -897,8 +982,10 @@ def _problems_section(a: Analysis) -> str:
     out = ['<section aria-labelledby="problems"><h2 id="problems">Rows that could not be used</h2>']
     rounds = [("", a.problems, a.read, a.kept, a.skipped)]
     if a.before is not None:
-        rounds = [("After the discussion: ", a.problems, a.read, a.kept, a.skipped),
-                  ("Before the discussion: ", a.before_problems, a.before_read, a.before_kept, a.before_skipped)]
+        rounds = [
+            ("After the discussion: ", a.problems, a.read, a.kept, a.skipped),
+            ("Before the discussion: ", a.before_problems, a.before_read, a.before_kept, a.before_skipped),
+        ]
     for prefix, problems, read, kept, skipped in rounds:
         out.append(f"<p>{escape(prefix)}Read {read} rows: {kept} kept, {skipped} skipped.</p>")
         if problems:
@@ -949,11 +1036,11 @@ ol.discuss p{margin:.15rem 0}
 
 
 def build_report(
-    responses: "ResponseSet",
-    before: "ResponseSet | None" = None,
+    responses: ResponseSet,
+    before: ResponseSet | None = None,
     title: str | None = None,
     *,
-    catalog: "Catalog | None" = None,
+    catalog: Catalog | None = None,
 ) -> str:
     """The workshop report as one self-contained HTML page (UTF-8 text).
 

@@ -38,10 +38,11 @@ import difflib
 import io
 import json
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from json.decoder import scanstring
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
     from .load import Catalog
     from .model import Quiz
 
-__all__ = ["ResponseRow", "ResponseSet", "read_responses", "RESPONSE_SUFFIXES"]
+__all__ = ["RESPONSE_SUFFIXES", "ResponseRow", "ResponseSet", "read_responses"]
 
 #: File endings read from a folder (compared in lower case).
 RESPONSE_SUFFIXES = (".csv", ".json")
@@ -61,7 +62,7 @@ COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 SEPARATORS = (",", ";", "\t")
 
 UTF8_HINT = (
-    "Save the file as UTF-8 text (in Excel: File > Save As > \"CSV UTF-8 (Comma delimited)\"; "
+    'Save the file as UTF-8 text (in Excel: File > Save As > "CSV UTF-8 (Comma delimited)"; '
     "in other editors: Encoding: UTF-8)."
 )
 
@@ -157,10 +158,18 @@ def _expand(paths: Iterable[Path | str]) -> list[tuple[Path, Problem | None]]:
                 key=lambda f: f.name,
             )
             if not found:
-                out.append((path, Problem(
-                    _shown(path), None, "", "no .csv or .json files in this folder",
-                    "Put the response files (CSV or JSON) in this folder, or name the files themselves.",
-                )))
+                out.append(
+                    (
+                        path,
+                        Problem(
+                            _shown(path),
+                            None,
+                            "",
+                            "no .csv or .json files in this folder",
+                            "Put the response files (CSV or JSON) in this folder, or name the files themselves.",
+                        ),
+                    )
+                )
             out += [(f, None) for f in found]
         elif not path.exists():
             out.append((path, Problem(_shown(path), None, "", "no such file or folder", "Check the path.")))
@@ -180,12 +189,21 @@ def _read_file(path: Path) -> list[_Entry | Problem]:
         text = raw.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a byte-order mark
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return [Problem(shown, line, "", f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be read)", UTF8_HINT)]
+        return [
+            Problem(
+                shown, line, "", f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} cannot be read)", UTF8_HINT
+            )
+        ]
     if not text.strip():
-        return [Problem(
-            shown, 1, "", "the file is empty",
-            "Export the responses again; a CSV file starts with the header rater,item,rating.",
-        )]
+        return [
+            Problem(
+                shown,
+                1,
+                "",
+                "the file is empty",
+                "Export the responses again; a CSV file starts with the header rater,item,rating.",
+            )
+        ]
     suffix = path.suffix.lower()
     is_json = suffix == ".json" or (suffix != ".csv" and text.lstrip()[:1] in ("{", "["))
     return _read_json(text, shown) if is_json else _read_csv(text, shown)
@@ -222,25 +240,39 @@ def _read_csv(text: str, shown: str) -> list[_Entry | Problem]:
                 if problem:
                     return [problem]
                 continue
-            if len(cells) > len(header) and not any(cell.strip() for cell in cells[len(header):]):
+            if len(cells) > len(header) and not any(cell.strip() for cell in cells[len(header) :]):
                 cells = cells[: len(header)]
             if len(cells) != len(header):
                 word = "cell" if len(cells) == 1 else "cells"
                 shown_sep = "tab" if sep == "\t" else f"'{sep}'"
-                out.append(_Entry(shown, start, {}, Problem(
-                    shown, start, "",
-                    f"this row has {len(cells)} {word} but the header on line {header_line} has {len(header)}; row skipped",
-                    f"Give every row one cell per column ({', '.join(h for h in header if h)}). "
-                    f"A {shown_sep} inside a cell needs the cell in double quotes, e.g. \"Smith{sep} Ana\".",
-                )))
+                out.append(
+                    _Entry(
+                        shown,
+                        start,
+                        {},
+                        Problem(
+                            shown,
+                            start,
+                            "",
+                            f"this row has {len(cells)} {word} but the header on line {header_line} has {len(header)}; row skipped",
+                            f"Give every row one cell per column ({', '.join(h for h in header if h)}). "
+                            f'A {shown_sep} inside a cell needs the cell in double quotes, e.g. "Smith{sep} Ana".',
+                        ),
+                    )
+                )
                 continue
             row = dict(zip(header, cells))
             out.append(_Entry(shown, start, {name: row.get(name) for name in COLUMNS}))
     except csv.Error as exc:
-        out.append(Problem(
-            shown, end + 1, "", f"the rest of the file cannot be read as CSV ({exc})",
-            "Open the file in a spreadsheet and save it again as CSV UTF-8.",
-        ))
+        out.append(
+            Problem(
+                shown,
+                end + 1,
+                "",
+                f"the rest of the file cannot be read as CSV ({exc})",
+                "Open the file in a spreadsheet and save it again as CSV UTF-8.",
+            )
+        )
     if header is None:  # pragma: no cover - a non-blank text always yields a row
         out.append(Problem(shown, 1, "", "the file is empty", "Export the responses again."))
     return out
@@ -266,8 +298,13 @@ def _header_problem(header: list[str], shown: str, line: int) -> Problem | None:
         return Problem(shown, line, "", f"the header has no {names} {word} (found: {found})", guess + example)
     repeated = sorted({h for h in header if h in COLUMNS and header.count(h) > 1})
     if repeated:
-        return Problem(shown, line, "", f"the header names the column '{repeated[0]}' twice",
-                       "Name each column once: rater,item,rating (and optionally quiz,timestamp).")
+        return Problem(
+            shown,
+            line,
+            "",
+            f"the header names the column '{repeated[0]}' twice",
+            "Name each column once: rater,item,rating (and optionally quiz,timestamp).",
+        )
     return None
 
 
@@ -360,8 +397,15 @@ def _read_json(text: str, shown: str) -> list[_Entry | Problem]:
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
-        return [Problem(shown, exc.lineno, "", f"the file is not valid JSON ({exc.msg})",
-                        "Look for a missing comma, quote or bracket on this line or the one before. " + JSON_HINT)]
+        return [
+            Problem(
+                shown,
+                exc.lineno,
+                "",
+                f"the file is not valid JSON ({exc.msg})",
+                "Look for a missing comma, quote or bracket on this line or the one before. " + JSON_HINT,
+            )
+        ]
     except RecursionError:
         return [Problem(shown, 1, "", "the file is not valid JSON (nested too deeply)", JSON_HINT)]
     data, _ = _parse_json(text)
@@ -375,30 +419,69 @@ def _read_json(text: str, shown: str) -> list[_Entry | Problem]:
     elif isinstance(data, _Arr):
         blocks, offsets = list(data), data.offsets
     else:
-        return [Problem(shown, line_at(0), "", f"expected a JSON object or a list of objects, found {_describe(data)}", JSON_HINT)]
+        return [
+            Problem(
+                shown,
+                line_at(0),
+                "",
+                f"expected a JSON object or a list of objects, found {_describe(data)}",
+                JSON_HINT,
+            )
+        ]
 
     out: list[_Entry | Problem] = []
     for number, (block, offset) in enumerate(zip(blocks, offsets), start=1):
         line = line_at(offset)
         if not isinstance(block, dict):
-            out.append(_Entry(shown, line, {}, Problem(
-                shown, line, "", f"entry {number} is {_describe(block)}, not an object; row skipped", JSON_HINT)))
+            out.append(
+                _Entry(
+                    shown,
+                    line,
+                    {},
+                    Problem(
+                        shown, line, "", f"entry {number} is {_describe(block)}, not an object; row skipped", JSON_HINT
+                    ),
+                )
+            )
             continue
         if "responses" not in block:  # a flat row: {"rater": ..., "item": ..., "rating": ...}
             out.append(_json_entry(shown, line, block, {}))
             continue
         responses = block["responses"]
         if not isinstance(responses, list):
-            out.append(_Entry(shown, line, {}, Problem(
-                shown, line, "responses", f"expected a list of responses, found {_describe(responses)}; row skipped", JSON_HINT)))
+            out.append(
+                _Entry(
+                    shown,
+                    line,
+                    {},
+                    Problem(
+                        shown,
+                        line,
+                        "responses",
+                        f"expected a list of responses, found {_describe(responses)}; row skipped",
+                        JSON_HINT,
+                    ),
+                )
+            )
             continue
         outer = {name: block.get(name) for name in ("rater", "quiz", "timestamp") if name in block}
         for n, (response, at) in enumerate(zip(responses, responses.offsets), start=1):
             line = line_at(at)
             if not isinstance(response, dict):
-                out.append(_Entry(shown, line, {}, Problem(
-                    shown, line, "", f"response {n} is {_describe(response)}, not an object; row skipped",
-                    'Write each response as an object, e.g. {"item": "cp1-01", "rating": "III"}.')))
+                out.append(
+                    _Entry(
+                        shown,
+                        line,
+                        {},
+                        Problem(
+                            shown,
+                            line,
+                            "",
+                            f"response {n} is {_describe(response)}, not an object; row skipped",
+                            'Write each response as an object, e.g. {"item": "cp1-01", "rating": "III"}.',
+                        ),
+                    )
+                )
                 continue
             out.append(_json_entry(shown, line, response, outer))
     return out
@@ -413,15 +496,29 @@ def _json_entry(shown: str, line: int, response: dict, outer: dict) -> _Entry:
             continue
         text = _as_text(values[name])
         if text is None:
-            return _Entry(shown, line, {}, Problem(
-                shown, line, name, f"expected text, found {_describe(values[name])}; row skipped",
-                f'Write the {name} as text in quotes, e.g. "{_EXAMPLES[name]}".'))
+            return _Entry(
+                shown,
+                line,
+                {},
+                Problem(
+                    shown,
+                    line,
+                    name,
+                    f"expected text, found {_describe(values[name])}; row skipped",
+                    f'Write the {name} as text in quotes, e.g. "{_EXAMPLES[name]}".',
+                ),
+            )
         cells[name] = text
     return _Entry(shown, line, cells)
 
 
-_EXAMPLES = {"rater": "Ana Ruiz", "item": "cp1-01", "rating": "III", "quiz": "cp1-customer-relations",
-             "timestamp": "2025-03-04T10:15:00"}
+_EXAMPLES = {
+    "rater": "Ana Ruiz",
+    "item": "cp1-01",
+    "rating": "III",
+    "quiz": "cp1-customer-relations",
+    "timestamp": "2025-03-04T10:15:00",
+}
 
 
 # --------------------------------------------------------------------------------------------
@@ -443,7 +540,7 @@ class _Scale:
         return ", ".join(self.ids)
 
 
-def _scale_of(catalog: "Catalog", quiz: "Quiz") -> _Scale:
+def _scale_of(catalog: Catalog, quiz: Quiz) -> _Scale:
     framework = catalog.frameworks[quiz.framework]
     return _Scale([lv.id for lv in framework.scale], [lv.label for lv in framework.scale])
 
@@ -455,7 +552,7 @@ def _listing(ids: Sequence[str], limit: int = 10) -> str:
 
 def read_responses(
     paths: Iterable[Path | str],
-    catalog: "Catalog | None" = None,
+    catalog: Catalog | None = None,
     quiz_id: str | None = None,
     levels: Sequence[str] | None = None,
 ) -> ResponseSet:
@@ -470,19 +567,27 @@ def read_responses(
     paths = list(paths)
     if levels is not None:
         if catalog is not None or quiz_id is not None:
-            raise ValueError("read_responses: pass levels= or catalog=/quiz_id=, not both; "
-                             "levels= reads responses that belong to no quiz.")
+            raise ValueError(
+                "read_responses: pass levels= or catalog=/quiz_id=, not both; "
+                "levels= reads responses that belong to no quiz."
+            )
         levels = [str(level).strip() for level in levels]
         folded = [level.casefold() for level in levels]
         if len(levels) < 2 or "" in levels or len(set(folded)) != len(folded):
-            raise ValueError(f"read_responses: levels must be two or more distinct level ids, lowest first, "
-                             f"got {levels!r}; e.g. levels=['I', 'II', 'III', 'IV'].")
+            raise ValueError(
+                f"read_responses: levels must be two or more distinct level ids, lowest first, "
+                f"got {levels!r}; e.g. levels=['I', 'II', 'III', 'IV']."
+            )
     elif catalog is None:
-        raise ValueError("read_responses: pass catalog= (from load_catalog) to read against a quiz, "
-                         "or levels=['I', 'II', ...] to read ratings on a scale of your own.")
+        raise ValueError(
+            "read_responses: pass catalog= (from load_catalog) to read against a quiz, "
+            "or levels=['I', 'II', ...] to read ratings on a scale of your own."
+        )
     elif quiz_id is not None and quiz_id not in catalog.quizzes:
-        raise ValueError(f"read_responses: no quiz '{quiz_id}' in the catalog; "
-                         f"its quizzes: {', '.join(sorted(catalog.quizzes)) or 'none'}.")
+        raise ValueError(
+            f"read_responses: no quiz '{quiz_id}' in the catalog; "
+            f"its quizzes: {', '.join(sorted(catalog.quizzes)) or 'none'}."
+        )
 
     events: list[_Entry | Problem] = []
     for path, problem in _expand(paths):
@@ -518,9 +623,12 @@ def read_responses(
             named = (entry.cells.get("quiz") or "").strip()
             if named and named.casefold() != quiz_of_item.casefold():
                 verdict[n] = Problem(
-                    entry.path, entry.line, "quiz",
+                    entry.path,
+                    entry.line,
+                    "quiz",
                     f"item '{item}' belongs to quiz '{quiz_of_item}', not '{named}'; row skipped",
-                    "Check the quiz and item cells of this row: one of them is wrong.")
+                    "Check the quiz and item cells of this row: one of them is wrong.",
+                )
                 continue
         resolved[n] = (rater, item, quiz_of_item)
 
@@ -561,10 +669,13 @@ def read_responses(
         if earlier is not None:
             where = f"line {earlier.line}" if earlier.path == entry.path else f"{earlier.path}:{earlier.line}"
             verdict[n] = Problem(
-                entry.path, entry.line, "item",
+                entry.path,
+                entry.line,
+                "item",
                 f"'{rater}' already rated '{item}' on {where}; row skipped",
                 "Each rater rates each item once, and the first rating is kept. Delete the repeat, "
-                "or correct the rater or item if it belongs to someone or something else.")
+                "or correct the rater or item if it belongs to someone or something else.",
+            )
             continue
         timestamp = (entry.cells.get("timestamp") or "").strip() or None
         named_quiz = qid if qid is not None else ((entry.cells.get("quiz") or "").strip() or None)
@@ -618,19 +729,31 @@ def _blank(entry: _Entry, blank: list[str]) -> Problem:
     else:
         what = f"the {names} cell{'s are' if len(blank) > 1 else ' is'} empty"
     fill = f"fill in the {names}" if len(blank) == 1 else "fill them in"
-    return Problem(entry.path, entry.line, blank[0], f"{what}; row skipped",
-                   f"Every row needs a rater, an item and a rating; {fill} or delete the row.")
+    return Problem(
+        entry.path,
+        entry.line,
+        blank[0],
+        f"{what}; row skipped",
+        f"Every row needs a rater, an item and a rating; {fill} or delete the row.",
+    )
 
 
-def _unknown_item(entry: _Entry, item: str, catalog: "Catalog", quiz_id: str | None, everywhere: dict[str, str]) -> Problem:
+def _unknown_item(
+    entry: _Entry, item: str, catalog: Catalog, quiz_id: str | None, everywhere: dict[str, str]
+) -> Problem:
     if quiz_id is not None:
         ids = [i.id for i in catalog.quizzes[quiz_id].items]
         elsewhere = everywhere.get(item) or everywhere.get(
-            next((i for i in everywhere if i.casefold() == item.casefold()), ""))
+            next((i for i in everywhere if i.casefold() == item.casefold()), "")
+        )
         if elsewhere:
-            return Problem(entry.path, entry.line, "item",
-                           f"'{item}' is an item of quiz '{elsewhere}', not of '{quiz_id}'; row skipped",
-                           f"Score quiz '{elsewhere}' separately (--quiz {elsewhere}), or remove these rows.")
+            return Problem(
+                entry.path,
+                entry.line,
+                "item",
+                f"'{item}' is an item of quiz '{elsewhere}', not of '{quiz_id}'; row skipped",
+                f"Score quiz '{elsewhere}' separately (--quiz {elsewhere}), or remove these rows.",
+            )
         message = f"quiz '{quiz_id}' has no item '{item}'; row skipped"
     else:
         ids = list(everywhere)
@@ -646,8 +769,13 @@ def _not_a_level(entry: _Entry, written: str, scale: _Scale) -> Problem:
         hint = f"Write a level id or its label, e.g. {scale.ids[-1]} or {scale.labels[-1]}."
     else:
         hint = f"Write one of: {scale.describe()}."
-    return Problem(entry.path, entry.line, "rating",
-                   f"'{written}' is not a level of this scale ({scale.describe()}); row skipped", hint)
+    return Problem(
+        entry.path,
+        entry.line,
+        "rating",
+        f"'{written}' is not a level of this scale ({scale.describe()}); row skipped",
+        hint,
+    )
 
 
 def _spans(entry: _Entry, spans: list[str], resolved: dict) -> Problem:
@@ -656,7 +784,10 @@ def _spans(entry: _Entry, spans: list[str], resolved: dict) -> Problem:
         counts[qid] += 1
     listed = ", ".join(f"'{qid}' ({n} row{'s' if n != 1 else ''})" for qid, n in counts.items())
     return Problem(
-        entry.path, entry.line, "item",
+        entry.path,
+        entry.line,
+        "item",
         f"the rows belong to {len(spans)} quizzes: {listed}; no row was kept",
         f"Each quiz has its own scale and is scored on its own: name one with --quiz, "
-        f"e.g. --quiz {spans[0]}, and the rows of the others are skipped.")
+        f"e.g. --quiz {spans[0]}, and the rows of the others are skipped.",
+    )

@@ -37,12 +37,13 @@ human performance. Organizational Behavior and Human Performance, 20, 238-252.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
-__all__ = ["PassRule", "Scores", "score_matrix", "cronbach_components", "cronbach_by_rater"]
+__all__ = ["PassRule", "Scores", "cronbach_by_rater", "cronbach_components", "score_matrix"]
 
 from .rules import TOLERANCE, PassRule
 from .rules import check_n_levels as _check_n_levels
@@ -109,8 +110,7 @@ def _as_positions(name: str, value: Any, ndim: int, shape_hint: str) -> np.ndarr
     if array.ndim != ndim:
         extra = " For one trainee use ratings[np.newaxis, :]." if name == "ratings" and array.ndim == 1 else ""
         raise ValueError(
-            f"{name} must be a {ndim}-D array ({shape_hint}), got {array.ndim}-D with shape "
-            f"{array.shape}.{extra}"
+            f"{name} must be a {ndim}-D array ({shape_hint}), got {array.ndim}-D with shape {array.shape}.{extra}"
         )
     if array.dtype == bool or array.dtype.kind not in "iuf":
         raise ValueError(
@@ -124,9 +124,7 @@ def _as_positions(name: str, value: Any, ndim: int, shape_hint: str) -> np.ndarr
                 "(e.g. np.nan_to_num(ratings, nan=-1).astype(int))."
             )
         if (array != np.round(array)).any():
-            raise ValueError(
-                f"{name} contains fractional values; pass whole level positions (0 = lowest level)."
-            )
+            raise ValueError(f"{name} contains fractional values; pass whole level positions (0 = lowest level).")
     return array.astype(np.int64, copy=False)
 
 
@@ -233,9 +231,7 @@ def score_matrix(ratings, key, n_levels: int, rule: PassRule | None = None) -> S
     # Confusion: one bincount over flat indices [rater, reference, rating] of answered cells.
     rows = np.broadcast_to(np.arange(n_raters)[:, None], answered.shape)[answered]
     flat = (rows * n_levels + np.broadcast_to(t, answered.shape)[answered]) * n_levels + x[answered]
-    confusion = np.bincount(flat, minlength=n_raters * n_levels * n_levels).reshape(
-        n_raters, n_levels, n_levels
-    )
+    confusion = np.bincount(flat, minlength=n_raters * n_levels * n_levels).reshape(n_raters, n_levels, n_levels)
 
     arrays = dict(
         n=n.astype(np.int64),
@@ -349,7 +345,9 @@ def cronbach_by_rater(ratings, key, grid) -> list[dict[str, float] | None]:
     key = _as_positions("key", key, 1, "(items,)")
     grid = np.asarray(grid)
     if grid.ndim != 2 or grid.size == 0 or not np.issubdtype(grid.dtype, np.integer):
-        raise ValueError("grid must be a 2-D array of item columns (vignettes x criteria); build it from Quiz.vignettes().")
+        raise ValueError(
+            "grid must be a 2-D array of item columns (vignettes x criteria); build it from Quiz.vignettes()."
+        )
     if grid.min() < 0 or grid.max() >= key.shape[0]:
         raise ValueError(f"grid names item columns outside 0..{key.shape[0] - 1}; it must index the ratings' columns.")
     truth = key[grid].astype(float)

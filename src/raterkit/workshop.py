@@ -19,9 +19,9 @@ from __future__ import annotations
 import argparse
 import io
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -77,8 +77,14 @@ def _some(mask: np.ndarray, share: float, rng: np.random.Generator) -> np.ndarra
     return out
 
 
-def _first_round(rater: Rater, key: np.ndarray, whole: np.ndarray, hard: dict[int, tuple[float, int]],
-                 n_levels: int, rng: np.random.Generator) -> np.ndarray:
+def _first_round(
+    rater: Rater,
+    key: np.ndarray,
+    whole: np.ndarray,
+    hard: dict[int, tuple[float, int]],
+    n_levels: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """Level positions of one rater's first-round ratings.
 
     Profiles apply to a fixed share of the items they can affect (not a coin per item), so
@@ -115,8 +121,9 @@ def _first_round(rater: Rater, key: np.ndarray, whole: np.ndarray, hard: dict[in
     return np.clip(rating, 0, top)
 
 
-def _second_round(rater: Rater, first: np.ndarray, key: np.ndarray, hard: np.ndarray,
-                  rng: np.random.Generator) -> np.ndarray:
+def _second_round(
+    rater: Rater, first: np.ndarray, key: np.ndarray, hard: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """After the discussion: each miss is corrected with the rater's chance (less on hard items)."""
     chance = np.where(hard, rater.corrects * 0.7, rater.corrects)
     fixed = rng.random(key.size) < chance
@@ -147,8 +154,9 @@ def sample_ratings(catalog: Catalog, quiz_id: str = QUIZ_ID, seed: int = SEED) -
     return {"items": items, "level_ids": level_ids, "key": key, "round1": round1, "round2": round2}
 
 
-def _csv(rater: str, items: list[str], ratings: np.ndarray, level_ids: list[str], quiz_id: str,
-         day: str, start_minute: int) -> str:
+def _csv(
+    rater: str, items: list[str], ratings: np.ndarray, level_ids: list[str], quiz_id: str, day: str, start_minute: int
+) -> str:
     out = io.StringIO()
     out.write(HEADER + "\n")
     for i, (item, position) in enumerate(zip(items, ratings)):
@@ -203,8 +211,13 @@ def sample_files(catalog: Catalog, quiz_id: str = QUIZ_ID, seed: int = SEED) -> 
         offset = 0 if round_name == "round1" else 150  # round 2 after the morning's discussion
         for number, rater in enumerate(RATERS):
             files[f"{round_name}/{rater.id}.csv"] = _csv(
-                rater.id, data["items"], data[round_name][rater.id], data["level_ids"], quiz_id,
-                day, offset + number,
+                rater.id,
+                data["items"],
+                data[round_name][rater.id],
+                data["level_ids"],
+                quiz_id,
+                day,
+                offset + number,
             )
     return _with_mistakes(files, data)
 

@@ -65,7 +65,9 @@ def read_yaml(path: Path, shown: str | None = None) -> tuple[YamlDoc | None, lis
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return None, [Problem(shown, None, "", f"cannot read the file ({exc.strerror})", "Check the path and permissions.")]
+        return None, [
+            Problem(shown, None, "", f"cannot read the file ({exc.strerror})", "Check the path and permissions.")
+        ]
     try:
         text = raw.decode("utf-8-sig")  # a byte-order mark (Excel, Notepad) is accepted
     except UnicodeDecodeError as exc:

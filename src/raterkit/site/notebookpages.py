@@ -37,7 +37,11 @@ def _title_and_summary(cells: list[dict], fallback: str) -> tuple[str, str]:
             text = _source(cell)
             m = re.match(r"#\s+(.+)", text.strip())
             if m:
-                rest = [p.strip() for p in text.strip().split("\n\n")[1:] if p.strip() and not p.lstrip().startswith(("*", "#", "-"))]
+                rest = [
+                    p.strip()
+                    for p in text.strip().split("\n\n")[1:]
+                    if p.strip() and not p.lstrip().startswith(("*", "#", "-"))
+                ]
                 return m.group(1).strip(), " ".join(rest[0].split()) if rest else ""
     return fallback, ""
 
@@ -85,15 +89,25 @@ def notebook_pages(notebooks: list[NotebookFile], settings: SiteSettings) -> lis
                 fence = _fence(text)
                 parts += [f"{fence}python", text, fence, ""]
         pages.append(GeneratedPage(nb.path[: -len(".ipynb")] + ".md", nb.title, "\n".join(parts)))
-    index = ["---", 'title: "Notebooks"', "---", "", "# Notebooks", "",
-             "Jupyter notebooks for practising at your own pace and for running a calibration workshop. "
-             "Each one loads the frameworks and quizzes of this project, so open it from the project's "
-             "`notebooks/` folder (in JupyterLab or VS Code) and run the cells from top to bottom.", ""]
+    index = [
+        "---",
+        'title: "Notebooks"',
+        "---",
+        "",
+        "# Notebooks",
+        "",
+        "Jupyter notebooks for practising at your own pace and for running a calibration workshop. "
+        "Each one loads the frameworks and quizzes of this project, so open it from the project's "
+        "`notebooks/` folder (in JupyterLab or VS Code) and run the cells from top to bottom.",
+        "",
+    ]
     if not notebooks:
         index += [
-            "There are no notebooks in this build of the site." + (
+            "There are no notebooks in this build of the site."
+            + (
                 " This is an assessment build: practice material that shows reference ratings is left out."
-                if settings.assessment else ""
+                if settings.assessment
+                else ""
             ),
             "",
         ]

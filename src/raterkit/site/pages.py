@@ -182,7 +182,11 @@ def _overview(fw: Framework, catalog: Catalog, s: SiteSettings, g: Glossary) -> 
     p.html('<ol class="rk-scale">' + "".join(items) + "</ol>")
     if fw.guidance:
         p.add("## Guidance", "")
-        p.html('<ul class="rk-guidance">' + "".join(f"<li>{p.prose(fw.fill(t, s.fill))}</li>" for t in fw.guidance) + "</ul>")
+        p.html(
+            '<ul class="rk-guidance">'
+            + "".join(f"<li>{p.prose(fw.fill(t, s.fill))}</li>" for t in fw.guidance)
+            + "</ul>"
+        )
     for comp in fw.competencies:
         p.add(f"## {md(comp.title)}", "")
         blocks = []
@@ -195,9 +199,7 @@ def _overview(fw: Framework, catalog: Catalog, s: SiteSettings, g: Glossary) -> 
                 f'<a href="{p.link(level_path(fw, lv.id))}">{esc(lv.label)}</a>.</p>'
             )
         if not comp.has_implicit_criterion:
-            blocks.append(
-                '<p>Rated on: ' + ", ".join(esc(c.label) for c in comp.criteria) + ".</p>"
-            )
+            blocks.append("<p>Rated on: " + ", ".join(esc(c.label) for c in comp.criteria) + ".</p>")
         if blocks:
             p.html("\n".join(blocks))
         if comp.expectations:
@@ -213,7 +215,9 @@ def _plan_element(p: _Page, fw: Framework, comp: Competency, catalog: Catalog) -
     assert plan is not None
     kind = "Critical element" if plan.critical else "Element"
     weight = f"at least {plan.weight.minimum}%"
-    weight += f"; this plan gives it {plan.weight.value}%" if plan.weight.value is not None else "; no weight is prescribed"
+    weight += (
+        f"; this plan gives it {plan.weight.value}%" if plan.weight.value is not None else "; no weight is prescribed"
+    )
     p.add(f"### {kind}: objective and weight", "")
     p.html(
         '<dl class="rk-plan">'
@@ -250,9 +254,7 @@ def _matrix(fw: Framework, catalog: Catalog, s: SiteSettings, g: Glossary) -> Ge
         f'<a href="{p.link(compare_path(fw))}">Compare two levels</a></p>'
     )
     for comp, rows in _grouped(fw):
-        if comp is not None and len(fw.competencies) > 1:
-            p.add(f"## {md(comp.title)}", "")
-        elif comp is not None:
+        if (comp is not None and len(fw.competencies) > 1) or comp is not None:
             p.add(f"## {md(comp.title)}", "")
         else:
             p.add("## Competencies", "")
@@ -275,7 +277,7 @@ def _matrix(fw: Framework, catalog: Catalog, s: SiteSettings, g: Glossary) -> Ge
             f'<div class="rk-matrix-wrap" role="region" aria-label="{esc(caption)}" tabindex="0">'
             f'<table class="rk-matrix rk-cols-{len(fw.scale)}"><caption>{esc(caption)}</caption>'
             f'<thead><tr><th scope="col">{row_head or "Row"}</th>{head}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table></div>'
+            f"<tbody>{''.join(body)}</tbody></table></div>"
         )
     return p.done()
 
@@ -287,7 +289,7 @@ def _level(fw: Framework, idx: int, catalog: Catalog, s: SiteSettings, g: Glossa
     p.html(f'<p class="rk-lede">{esc(fw.title)}. <a href="{p.link(matrix_path(fw))}">See all levels</a></p>')
     described = _described_levels(fw)
     if lv.id not in described:
-        names = ", ".join(fw.level(x).label for x in [l.id for l in fw.scale if l.id in described])
+        names = ", ".join(fw.level(x).label for x in [lv2.id for lv2 in fw.scale if lv2.id in described])
         p.html(
             f'<p class="rk-note">The source document does not describe {esc(lv.label)}. '
             f"It describes only {esc(names)}; performance at this level is judged against that description.</p>"
@@ -310,7 +312,10 @@ def _level(fw: Framework, idx: int, catalog: Catalog, s: SiteSettings, g: Glossa
                     if statements
                     else '<p class="rk-empty">Not described at this level.</p>'
                 )
-    for other, heading, old_first in ((below, "What changes from the level below", True), (above, "What changes at the level above", False)):
+    for other, heading, old_first in (
+        (below, "What changes from the level below", True),
+        (above, "What changes at the level above", False),
+    ):
         if other is None:
             continue
         p.add(f"## {heading}: {md(other.label)}", "")
@@ -339,7 +344,7 @@ def _pair_table(p: _Page, fw: Framework, pair: tuple[str, str]) -> str:
         f'<span class="rk-legend">Words only in {esc(a.label)} are <del>struck through</del>; '
         f"words only in {esc(b.label)} are <ins>underlined</ins>.</span></caption>"
         f'<thead><tr><th scope="col">Criterion</th><th scope="col">{esc(a.label)}</th><th scope="col">{esc(b.label)}</th></tr></thead>'
-        f'<tbody>{"".join(body)}</tbody></table></div>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
     )
 
 
@@ -374,7 +379,7 @@ def _compare_index(fw: Framework, catalog: Catalog, s: SiteSettings, g: Glossary
         sections.append(
             f'<section class="rk-pair" id="{esc(pair_id(x, y))}" data-from="{esc(x)}" data-to="{esc(y)}">'
             f"<h2>{esc(lx.label)} and {esc(ly.label)}</h2>"
-            f'{_pair_table(p, fw, (x, y))}'
+            f"{_pair_table(p, fw, (x, y))}"
             f'<p><a href="{p.link(pair_path(fw, lo, hi))}">Link to this comparison</a></p></section>'
         )
     p.html("\n".join(sections))
@@ -479,7 +484,9 @@ def _crosswalk(catalog: Catalog, s: SiteSettings, g: Glossary) -> GeneratedPage:
             for lv in fw.scale:
                 statements = [st for c in crits for st in _cell(fw, comp, lv.id, c.id)]
                 if statements:
-                    items.append(f"<li><strong>{esc(lv.label)}</strong>{_statement_list(p, fw, statements, ids=False, catalog=catalog)}</li>")
+                    items.append(
+                        f"<li><strong>{esc(lv.label)}</strong>{_statement_list(p, fw, statements, ids=False, catalog=catalog)}</li>"
+                    )
             note = f'<p class="rk-note">{p.prose(link.note)}</p>' if link.note else ""
             blocks.append(
                 f'<section class="rk-crosswalk-link"><h3><a href="{p.link(overview_path(fw))}">{esc(fw.title)}</a>: {esc(where)}</h3>'
@@ -501,10 +508,15 @@ def _frameworks_index(catalog: Catalog, s: SiteSettings, g: Glossary) -> Generat
     p.html('<p class="rk-lede">Each framework has an ordered scale of levels and statements describing each level.</p>')
     rows = []
     for fw in catalog.frameworks.values():
-        shape = "; ".join(
-            f"{c.title}: " + ("one description per level" if c.has_implicit_criterion else f"{len(c.criteria)} criteria")
-            for c in fw.competencies
-        ) if len(fw.competencies) <= 2 else f"{len(fw.competencies)} competencies"
+        shape = (
+            "; ".join(
+                f"{c.title}: "
+                + ("one description per level" if c.has_implicit_criterion else f"{len(c.criteria)} criteria")
+                for c in fw.competencies
+            )
+            if len(fw.competencies) <= 2
+            else f"{len(fw.competencies)} competencies"
+        )
         rows.append(
             f'<tr><th scope="row"><a href="{p.link(overview_path(fw))}">{esc(fw.title)}</a></th>'
             f"<td>{esc(fw.family or '')}</td><td>{esc(' < '.join(lv.label for lv in fw.scale))}</td><td>{esc(shape)}</td></tr>"
@@ -512,18 +524,26 @@ def _frameworks_index(catalog: Catalog, s: SiteSettings, g: Glossary) -> Generat
     p.html(
         '<div class="rk-matrix-wrap" role="region" aria-label="Frameworks" tabindex="0"><table class="rk-list"><caption>Frameworks on this site</caption>'
         '<thead><tr><th scope="col">Framework</th><th scope="col">Family</th><th scope="col">Scale, lowest first</th><th scope="col">What is rated</th></tr></thead>'
-        f'<tbody>{"".join(rows)}</tbody></table></div>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
     return p.done()
 
 
 def _glossary(catalog: Catalog, s: SiteSettings) -> GeneratedPage:
     p = _Page(GLOSSARY_PATH, "Glossary", s, Glossary({}))
-    p.add("# Glossary", "", "Words the frameworks and this site use. Elsewhere on the site, hover over, focus or tap an underlined word to see its meaning.", "")
+    p.add(
+        "# Glossary",
+        "",
+        "Words the frameworks and this site use. Elsewhere on the site, hover over, focus or tap an underlined word to see its meaning.",
+        "",
+    )
     terms = sorted(catalog.glossary.terms, key=lambda t: t.term.lower()) if catalog.glossary else []
     p.html(
         '<dl class="rk-glossary">'
-        + "".join(f'<dt id="{esc("term-" + t.term.replace(" ", "-"))}">{esc(t.term)}</dt><dd>{esc(t.definition)}</dd>' for t in terms)
+        + "".join(
+            f'<dt id="{esc("term-" + t.term.replace(" ", "-"))}">{esc(t.term)}</dt><dd>{esc(t.definition)}</dd>'
+            for t in terms
+        )
         + "</dl>"
     )
     return p.done()
@@ -572,7 +592,9 @@ def nav(catalog: Catalog) -> dict[str, list]:
                 ]
             }
         )
-    across: list = [{esc(fws[0].competency(cid).title): across_path(cid)} for cid, fws in shared_criteria_groups(catalog)]
+    across: list = [
+        {esc(fws[0].competency(cid).title): across_path(cid)} for cid, fws in shared_criteria_groups(catalog)
+    ]
     if catalog.crosswalk is not None:
         across.append({esc(catalog.crosswalk.title): CROSSWALK_PATH})
     from .quizpages import quiz_nav

@@ -85,7 +85,9 @@ class RaterkitPlugin(BasePlugin[RaterkitConfig]):
     def on_files(self, files: Files, config) -> Files:
         for page in self.pages:
             if files.get_file_from_path(page.path) is not None:
-                raise PluginError(f"raterkit: docs/{page.path} would be replaced by a generated page; move or rename it.")
+                raise PluginError(
+                    f"raterkit: docs/{page.path} would be replaced by a generated page; move or rename it."
+                )
             files.append(File.generated(config, page.path, content=page.markdown))
         for nb in self.notebooks:
             files.append(File.generated(config, nb.path, content=nb.content))
@@ -119,7 +121,7 @@ def _insert_nav(user_nav, generated: dict) -> list:
 
     def walk(node):
         if isinstance(node, dict) and len(node) == 1:
-            (title, value), = node.items()
+            ((title, value),) = node.items()
             if isinstance(value, str) and value.startswith("raterkit:") and not generated.get(value):
                 return None  # a marker with nothing behind it (no notebooks, say)
         if isinstance(node, list):

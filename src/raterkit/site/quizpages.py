@@ -139,7 +139,7 @@ def _diff_html(p: _Page, fw: Framework, item: QuizItem, chosen: str) -> str:
         f"words only in {esc(b.label)} are <ins>underlined</ins>.</span></caption>"
         f'<thead><tr><th scope="col">Criterion</th><th scope="col">Your answer: {esc(a.label)}</th>'
         f'<th scope="col">Reference: {esc(b.label)}</th></tr></thead>'
-        f'<tbody>{"".join(body)}</tbody></table></div>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
     )
 
 
@@ -196,7 +196,7 @@ def _download_html() -> str:
     return (
         '<div class="rk-quiz-download">'
         "<h3>Download my answers</h3>"
-        '<p>Your trainer collects answers as a file. Enter your name or the ID your trainer gave you, then download.</p>'
+        "<p>Your trainer collects answers as a file. Enter your name or the ID your trainer gave you, then download.</p>"
         '<p><label for="rk-rater">Your name or ID</label> <input type="text" id="rk-rater" name="rater" autocomplete="off" required></p>'
         '<p><button type="button" class="md-button rk-quiz-download-csv">Download CSV</button> '
         '<button type="button" class="md-button rk-quiz-download-json">Download JSON</button></p>'
@@ -287,14 +287,16 @@ def _index(catalog: Catalog, s: SiteSettings, g: Glossary) -> GeneratedPage:
     p.html(
         '<div class="rk-matrix-wrap" role="region" aria-label="Quizzes" tabindex="0"><table class="rk-list"><caption>Quizzes on this site</caption>'
         '<thead><tr><th scope="col">Quiz</th><th scope="col">Framework</th><th scope="col">Behaviours</th><th scope="col">Scale, lowest first</th></tr></thead>'
-        f'<tbody>{"".join(rows)}</tbody></table></div>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
     return p.done()
 
 
 def generate_quizzes(catalog: Catalog, settings: SiteSettings, glossary: Glossary) -> list[GeneratedPage]:
     """The quiz index and one page per quiz."""
-    return [_index(catalog, settings, glossary)] + [_quiz_page(q, catalog, settings, glossary) for q in catalog.quizzes.values()]
+    return [_index(catalog, settings, glossary)] + [
+        _quiz_page(q, catalog, settings, glossary) for q in catalog.quizzes.values()
+    ]
 
 
 def quiz_nav(catalog: Catalog) -> list:
@@ -303,6 +305,8 @@ def quiz_nav(catalog: Catalog) -> list:
 
 def read_payload(markdown: str) -> dict:
     """The JSON payload of a generated quiz page (for tests and tools)."""
-    start = markdown.index(f'<script type="application/json" id="{DATA_ID}">') + len(f'<script type="application/json" id="{DATA_ID}">')
+    start = markdown.index(f'<script type="application/json" id="{DATA_ID}">') + len(
+        f'<script type="application/json" id="{DATA_ID}">'
+    )
     end = markdown.index("</script>", start)
     return json.loads(markdown[start:end])
