@@ -32,6 +32,7 @@ from raterkit.agreement import (
     icc,
     item_table,
     krippendorff_alpha,
+    level_counts,
     rater_table,
     summarize,
 )
@@ -322,7 +323,8 @@ def test_a_room_agreeing_on_a_level_that_is_not_the_key_is_flagged_first():
 def test_item_table_counts_levels_and_scales_disagreement_from_zero_to_one():
     ratings = np.array([[0, 1], [1, 1], [2, 1], [3, NAN]], float)
     table = item_table(ratings, labels=["I", "II", "III", "IV"])
-    assert table[["n", "I", "II", "III", "IV"]].to_numpy().tolist() == [[4, 1, 1, 1, 1], [3, 0, 3, 0, 0]]
+    counts = level_counts(ratings, labels=["I", "II", "III", "IV"])  # level counts are kept apart
+    assert pd.concat([table[["n"]], counts], axis=1).to_numpy().tolist() == [[4, 1, 1, 1, 1], [3, 0, 3, 0, 0]]
     assert table["disagreement"].tolist() == pytest.approx([1.0, 0.0])
     assert table["reference"].isna().all()  # no key given
     assert discuss_first(table, top=1) == ["0"]

@@ -53,6 +53,7 @@ __all__ = [
     "icc",
     "item_table",
     "krippendorff_alpha",
+    "level_counts",
     "rater_table",
     "summarize",
 ]
@@ -336,6 +337,21 @@ def icc(ratings: Any) -> dict[str, float]:
 # Items: where the room splits, and where it leaves the key
 
 
+def level_counts(ratings: Any, labels: Sequence[str], item_ids: Any = None) -> pd.DataFrame:
+    """How many raters chose each level for each item: one row per item (index ``item``), one
+    column per level, named by ``labels`` (lowest first). Kept apart from `item_table`, so that a
+    level may be called anything, 'n' or 'mode' included."""
+    labels = [str(label) for label in labels]
+    if len(labels) < 2 or len(set(labels)) != len(labels):
+        raise ValueError(
+            f"labels: expected at least two distinct level labels, got {labels!r}\n"
+            "    Pass the scale's level labels, lowest first, each once."
+        )
+    data = _ratings_array(ratings, len(labels))
+    ids = _ids(item_ids, data.shape[1], "item_ids")
+    return pd.DataFrame(_value_counts(data, len(labels)), index=pd.Index(ids, name="item"), columns=labels)
+
+
 def item_table(
     ratings: Any,
     key: Any = None,
@@ -349,7 +365,7 @@ def item_table(
 
     Columns (index: the item ids, named ``item``):
 
-    - ``n``: number of ratings; one column per level with its count, named by the label;
+    - ``n``: number of ratings (how many chose each level: `level_counts`);
     - ``mode``: the most frequent level; a tie shows every tied label joined by " / ";
     - ``reference``: the key's label; ``exact_with_key``: share of ratings equal to the key;
       ``mean_distance_from_key``: mean rating - key in level steps (+ above the key);
@@ -384,22 +400,6 @@ def item_table(
             highest = max(highest, int(_key_array(key, n_items, None).max()))
         n_levels = max(highest + 1, 2)
         labels = [str(position) for position in range(n_levels)]
-    fixed = {
-        "n",
-        "mode",
-        "reference",
-        "exact_with_key",
-        "mean_distance_from_key",
-        "disagreement",
-        "off_key",
-        "rank",
-        "discuss",
-    }
-    if fixed.intersection(labels):
-        raise ValueError(
-            f"labels: {sorted(fixed.intersection(labels))} clash with column names of the table\n"
-            "    Rename those levels, e.g. 'Level n' instead of 'n'."
-        )
     ids = _ids(item_ids, n_items, "item_ids")
     keys = _key_array(key, n_items, n_levels) if key is not None else None
 
@@ -417,8 +417,6 @@ def item_table(
     mode = [" / ".join(labels[j] for j in np.flatnonzero(row)) if row.any() else None for row in is_modal]
 
     table = pd.DataFrame({"n": n}, index=pd.Index(ids, name="item"))
-    for position, label in enumerate(labels):
-        table[label] = counts[:, position]
     table["mode"] = mode
     sums = np.nansum(data, axis=0)
     mean = np.divide(sums, n, out=np.full(n_items, np.nan), where=rated)
@@ -751,10 +749,11 @@ def summarize(
             "    Pass one label per level, lowest first."
         )
     items = item_table(data, key, labels, item_ids)
+    counts = level_counts(data, labels, item_ids)
     per_item = []
-    for item, row in items.iterrows():
-        record = {"item": item, "n": row["n"], "counts": {label: row[label] for label in labels}}
-        record.update({column: row[column] for column in items.columns if column not in labels and column != "n"})
+    for (item, row), (_, levels) in zip(items.iterrows(), counts.iterrows()):
+        record = {"item": item, "n": row["n"], "counts": levels.to_dict()}
+        record.update({column: row[column] for column in items.columns if column != "n"})
         per_item.append(record)
     per_rater = []
     if key is not None:

@@ -377,11 +377,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     item_ids = [item for item, r in zip(items, rated) if r]
     key = responses.key_positions()[rated] if responses.key is not None else None
     n_levels = len(responses.level_ids)
-    try:
-        summary = summarize(ratings, key, n_levels, labels=responses.level_ids, item_ids=item_ids, rater_ids=raters)
-    except ValueError:  # a level id that clashes with a column name of the item table
-        labels = [f"level {level}" for level in responses.level_ids]
-        summary = summarize(ratings, key, n_levels, labels=labels, item_ids=item_ids, rater_ids=raters)
+    summary = summarize(ratings, key, n_levels, labels=responses.level_ids, item_ids=item_ids, rater_ids=raters)
     summary = {"quiz": responses.quiz, "scale": list(responses.level_ids), **summary}
     if responses.quiz is not None:
         quiz = catalog.quizzes[responses.quiz]

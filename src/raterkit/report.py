@@ -123,8 +123,8 @@ class Analysis:
     alpha: dict[str, float]
     fleiss: float
     icc: dict[str, float]
-    items: pd.DataFrame  # agreement.item_table, one count column per level named by ``columns``
-    columns: list[str]  # the item table's name for each level (the level ids unless they clash)
+    items: pd.DataFrame  # agreement.item_table
+    counts: pd.DataFrame  # agreement.level_counts, one column per level id
     discuss: list[str]  # agreement.discuss_first
     raters: pd.DataFrame | None  # agreement.rater_table (None without a key)
     confusion: np.ndarray | None  # (levels, levels): [reference, rating], all raters
@@ -143,14 +143,11 @@ class Analysis:
 
     def count(self, item: str, position: int) -> int:
         """How many raters gave ``item`` the level at ``position``."""
-        return int(self.items.loc[item, self.columns[position]])
+        return int(self.counts.iloc[self.counts.index.get_loc(item), position])
 
     def level_id(self, label: str | None) -> str | None:
-        """A level id from the item table's wording (its columns, 'mode' with ' / ' for ties)."""
-        if label is None:
-            return None
-        ids = dict(zip(self.columns, self.now.level_ids))
-        return " / ".join(ids.get(part, part) for part in str(label).split(" / "))
+        """A level id from the item table's wording ('mode' with ' / ' for ties)."""
+        return None if label is None else str(label)
 
     @property
     def agreed_well(self) -> int:
@@ -173,12 +170,7 @@ def analyse(responses: ResponseSet, before: ResponseSet | None = None) -> Analys
         )
     n_levels = now.n_levels
     data = now.ratings
-    columns = list(now.level_ids)
-    try:
-        items = agreement.item_table(data, now.key, columns, now.items)
-    except ValueError:  # a level id such as 'n' or 'mode' clashes with a column of the table
-        columns = [f"level {level}" for level in now.level_ids]
-        items = agreement.item_table(data, now.key, columns, now.items)
+    items = agreement.item_table(data, now.key, now.level_ids, now.items)
     raters = confusion = None
     if now.key is not None:
         raters = agreement.rater_table(data, now.key, n_levels, now.raters)
@@ -192,7 +184,7 @@ def analyse(responses: ResponseSet, before: ResponseSet | None = None) -> Analys
         fleiss=agreement.fleiss_kappa(data, n_levels),
         icc=agreement.icc(data),
         items=items,
-        columns=columns,
+        counts=agreement.level_counts(data, now.level_ids, now.items),
         discuss=agreement.discuss_first(items),
         raters=raters,
         confusion=confusion,
@@ -559,7 +551,7 @@ def _distributions(a: Analysis) -> str:
     )
     for k in range(len(now.level_ids)):
         svg.text(left + col_w * k + 4, top - 14, now.level_labels[k], "start", 11, weight="bold")
-    most = max(int(items[a.columns].to_numpy().max()), 1)
+    most = max(int(a.counts.to_numpy().max()), 1)
     for i, item in enumerate(now.items):
         y = top + row_h * i
         ref = a.level_id(items.loc[item, "reference"]) if has_key else None
