@@ -370,7 +370,7 @@ def test_agreement_table_opens_with_plain_words(tmp_path, capsys, monkeypatch):
 
 
 def test_alpha_thresholds_are_worded_as_krippendorff_does():
-    from raterkit.cli import _alpha_words
+    from raterkit.words import alpha_words as _alpha_words
 
     assert _alpha_words(0.80).endswith("reliable agreement") and "un" not in _alpha_words(0.80)
     assert _alpha_words(0.7999).endswith("tentative agreement")

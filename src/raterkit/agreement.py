@@ -54,6 +54,7 @@ __all__ = [
     "item_table",
     "krippendorff_alpha",
     "level_counts",
+    "plain",
     "rater_table",
     "summarize",
 ]
@@ -706,12 +707,12 @@ def compare_rounds(before: Any, after: Any, key: Any, n_levels: int, rater_ids: 
 # One JSON-ready summary for reports, notebooks and the site
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """A JSON-ready python value: numpy scalars to python, nan to None."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, np.ndarray)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, np.integer)):
@@ -762,7 +763,7 @@ def summarize(
             per_rater.append({"rater": rater, **row.to_dict()})
     elif rater_ids is not None:
         _ids(rater_ids, data.shape[0], "rater_ids")
-    return _plain(
+    return plain(
         {
             "raters": data.shape[0],
             "items": data.shape[1],

@@ -8,8 +8,14 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from . import words
 from .load import load_catalog
+from .rules import ALPHA_RELIABLE, ALPHA_TENTATIVE
+
+if TYPE_CHECKING:
+    from .library import QuizScores
 
 DEFAULT_DATA = ("frameworks", "quiz")
 
@@ -21,10 +27,6 @@ class _Parser(argparse.ArgumentParser):
         self.print_usage(sys.stderr)
         print(f"raterkit: {message}", file=sys.stderr)
         raise SystemExit(2)
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def _default_paths() -> list[str]:
@@ -44,23 +46,23 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(p)
     if problems:
         files = len({p.path for p in problems})
-        print(f"\n{_count(len(problems), 'problem')} in {_count(files, 'file')}.")
+        print(f"\n{words.count(len(problems), 'problem')} in {words.count(files, 'file')}.")
         return 1
     fws = catalog.frameworks.values()
     comps = sum(len(f.competencies) for f in fws)
     levels = sum(len(f.scale) for f in fws)
     statements = sum(1 for f in fws for _ in f.statements())
     parts = [
-        _count(len(catalog.frameworks), "framework"),
-        _count(comps, "competency", "competencies"),
-        _count(levels, "level"),
-        _count(statements, "statement"),
+        words.count(len(catalog.frameworks), "framework"),
+        words.count(comps, "competency", "competencies"),
+        words.count(levels, "level"),
+        words.count(statements, "statement"),
     ]
     if catalog.crosswalk is not None:
-        parts.append(_count(len(catalog.crosswalk.themes), "crosswalk theme"))
+        parts.append(words.count(len(catalog.crosswalk.themes), "crosswalk theme"))
     if catalog.quizzes:
         items = sum(len(q.items) for q in catalog.quizzes.values())
-        parts.append(f"{_count(len(catalog.quizzes), 'quiz', 'quizzes')} with {_count(items, 'item')}")
+        parts.append(f"{words.count(len(catalog.quizzes), 'quiz', 'quizzes')} with {words.count(items, 'item')}")
     line = "All valid: " + ", ".join(parts)
     print(line + ".")
     return 0
@@ -85,9 +87,6 @@ def cmd_addresses(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------------------------
 # score and agreement: response files against a quiz's key, and many raters on the same items
-
-ALPHA_RELIABLE = 0.800  # Krippendorff (2004): reliable
-ALPHA_TENTATIVE = 0.667  # Krippendorff (2004): tentative conclusions only
 
 
 def _say(*lines: str) -> None:
@@ -170,26 +169,6 @@ def _read_checked(args: argparse.Namespace, responses) -> int | None:
     return None
 
 
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
-
-
-def _decimal(value: float | None, signed: bool = False) -> str:
-    if value is None:
-        return "—"
-    if signed and round(value, 2) != 0:
-        return f"{value:+.2f}"
-    return f"{abs(value) if round(value, 2) == 0 else value:.2f}"
-
-
-def _leaning(bias: float | None) -> str:
-    from .agreement import BIAS_THRESHOLD
-
-    if bias is None or abs(bias) < BIAS_THRESHOLD - 1e-12:
-        return "—"
-    return "lenient" if bias > 0 else "severe"
-
-
 def _columns(header: list[str], rows: list[list[str]], align: str, indent: str = "") -> list[str]:
     """Rows as aligned text: 'l' or 'r' per column."""
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
@@ -201,25 +180,11 @@ def _columns(header: list[str], rows: list[list[str]], align: str, indent: str =
     return [line(header)] + [line(r) for r in rows]
 
 
-def _pass_rule(quiz, n_levels: int):
-    from .scoring import PassRule
-
-    rule = PassRule.default_for(n_levels)
-    spec = quiz.pass_rule
-    if spec is None:
-        return rule
-    return PassRule(
-        exact=spec.exact if spec.exact is not None else rule.exact,
-        within_one=spec.within_one if spec.within_one is not None else rule.within_one,
-        max_abs_bias=spec.max_abs_bias if spec.max_abs_bias is not None else rule.max_abs_bias,
-    )
-
-
 def cmd_score(args: argparse.Namespace) -> int:
     import csv
 
+    from .library import score_responses
     from .responses import read_responses
-    from .scoring import score_matrix
 
     catalog, code = _quiz_catalog(args)
     if catalog is None:
@@ -228,19 +193,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     code = _read_checked(args, responses)
     if code is not None:
         return code
-    quiz = catalog.quizzes[responses.quiz]
-    raters, items, ratings = responses.matrix()
-    n_levels = len(responses.level_ids)
-    rule = _pass_rule(quiz, n_levels)
-    scores = score_matrix(ratings, responses.key_positions(), n_levels, rule)
-    records = [{"rater": r["rater"], "quiz": quiz.id, **r} for r in scores.records(raters)]
-    grid = _vignette_grid(quiz, items)
-    if grid is not None:  # the same behaviours rated on several criteria: Cronbach's components too
-        from .scoring import cronbach_by_rater
-
-        for record, parts in zip(records, cronbach_by_rater(ratings, responses.key_positions(), grid)):
-            record["cronbach"] = None if parts is None else {k: _json_number(v) for k, v in parts.items()}
-
+    result = score_responses(responses, catalog.quizzes[responses.quiz])
+    records = result.records
     if args.format == "json":
         print(json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False))
     elif args.format == "csv":
@@ -255,54 +209,42 @@ def cmd_score(args: argparse.Namespace) -> int:
                 ]
             )
     else:
-        rows = [
-            [
-                r["rater"],
-                f"{r['n']}/{len(items)}",
-                _percent(r["exact"]),
-                _percent(r["within_one"]),
-                str(r["off_two_plus"]),
-                _decimal(r["bias"], signed=True),
-                _leaning(r["bias"]),
-                _decimal(r["mad"]),
-                _decimal(r["qwk"]),
-                "pass" if r["passed"] else "not yet",
-            ]
-            for r in records
-        ]
-        header = ["rater", "rated", "exact", "within one", "off by 2+", "bias", "", "MAD", "QWK", "result"]
-        passed = sum(r["passed"] for r in records)
-        lines = [
-            f"Quiz {quiz.id} ({quiz.title}): {_count(len(items), 'item')}, "
-            f"scale {', '.join(responses.level_ids)} (lowest first).",
-            "",
-            *_columns(header, rows, "lrrrrrlrrl"),
-            "",
-            "Bias is the average distance from the reference level: + lenient, - severe. "
-            "MAD: average distance either way. QWK: quadratic weighted kappa with the reference.",
-            f"Pass rule: {rule.describe()}.",
-            f"{passed} of {_count(len(records), 'rater')} passed.",
-        ]
-        if grid is not None:
-            lines += ["", *_cronbach_lines(records, grid.shape)]
-        print("\n".join(lines))
+        print("\n".join(_score_lines(result)))
     _say(responses.summary_line())
     return 0
 
 
-def _vignette_grid(quiz, items: list[str]):
-    """Item columns of the quiz's vignettes (vignettes x criteria), or None when it has fewer than two
-    complete ones. A vignette is one behaviour rated on several criteria (QuizItem.vignette)."""
-    import numpy as np
-
-    vignettes, criteria, grid = quiz.vignettes()
-    column = {item: i for i, item in enumerate(items)}
-    rows = [[column[i] for i in row] for row in grid if all(i in column for i in row)]
-    return np.array(rows, dtype=np.int64) if len(rows) >= 2 and criteria else None
-
-
-def _json_number(value: float) -> float | None:
-    return None if value != value else float(value)
+def _score_lines(result: QuizScores) -> list[str]:
+    rows = [
+        [
+            r["rater"],
+            f"{r['n']}/{len(result.items)}",
+            words.percent(r["exact"]),
+            words.percent(r["within_one"]),
+            str(r["off_two_plus"]),
+            words.decimal(r["bias"], signed=True),
+            words.leaning(r["bias"]),
+            words.decimal(r["mad"]),
+            words.decimal(r["qwk"]),
+            "pass" if r["passed"] else "not yet",
+        ]
+        for r in result.records
+    ]
+    header = ["rater", "rated", "exact", "within one", "off by 2+", "bias", "", "MAD", "QWK", "result"]
+    lines = [
+        f"Quiz {result.quiz} ({result.title}): {words.count(len(result.items), 'item')}, "
+        f"scale {', '.join(result.scale)} (lowest first).",
+        "",
+        *_columns(header, rows, "lrrrrrlrrl"),
+        "",
+        "Bias is the average distance from the reference level: + lenient, - severe. "
+        "MAD: average distance either way. QWK: quadratic weighted kappa with the reference.",
+        f"Pass rule: {result.rule.describe()}.",
+        f"{result.passed} of {words.count(len(result.records), 'rater')} passed.",
+    ]
+    if result.vignettes is not None:
+        lines += ["", *_cronbach_lines(result.records, result.vignettes)]
+    return lines
 
 
 def _cronbach_lines(records: list[dict], shape: tuple[int, int]) -> list[str]:
@@ -311,14 +253,16 @@ def _cronbach_lines(records: list[dict], shape: tuple[int, int]) -> list[str]:
     for r in records:
         parts = r.get("cronbach")
         if parts is None:
-            rows.append([r["rater"], "—", "", "", "", "", ""])
+            rows.append([r["rater"], words.MISSING, "", "", "", "", ""])
         else:
-            rows.append([r["rater"], *(_decimal(parts[k]) for k in ("D2", "E2", "DE2", "SA2", "DA2", "borman_da"))])
+            rows.append(
+                [r["rater"], *(words.decimal(parts[k]) for k in ("D2", "E2", "DE2", "SA2", "DA2", "borman_da"))]
+            )
     return [
         f"Accuracy by component (Cronbach 1955) over the {shape[0]} behaviours each rated on "
         f"{shape[1]} criteria; lower is more accurate, and D² = elevation + differential elevation + "
         "stereotype + differential accuracy. Borman: correlation with the reference across behaviours, "
-        "averaged over criteria (higher is better). — : not every criterion of two behaviours rated.",
+        f"averaged over criteria (higher is better). {words.MISSING} : not every criterion of two behaviours rated.",
         "",
         *_columns(header, rows, "lrrrrrr"),
     ]
@@ -332,25 +276,11 @@ def _parse_levels(text: str) -> list[str] | None:
     return levels
 
 
-def _alpha_words(alpha: float | None) -> str:
-    if alpha is None:
-        return "cannot be computed: it needs behaviours rated by two raters or more, and some variation"
-    if alpha >= ALPHA_RELIABLE:
-        verdict = "reliable agreement"
-    elif alpha >= ALPHA_TENTATIVE:
-        verdict = "tentative agreement"
-    else:
-        verdict = "unreliable agreement"
-    return f"{alpha:.2f}: {verdict}"
-
-
 def cmd_agreement(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from .agreement import summarize
+    from .library import summarize_responses
     from .responses import read_responses
 
-    title = None
+    quiz = None
     if args.levels is not None:
         levels = _parse_levels(args.levels)
         if levels is None:
@@ -366,41 +296,15 @@ def cmd_agreement(args: argparse.Namespace) -> int:
             return code
         responses = read_responses(args.responses, catalog, args.quiz)
         if responses.quiz is not None:
-            title = catalog.quizzes[responses.quiz].title
+            quiz = catalog.quizzes[responses.quiz]
     code = _read_checked(args, responses)
     if code is not None:
         return code
-
-    raters, items, positions = responses.matrix()
-    rated = (positions >= 0).any(axis=0)  # quiz items nobody rated are left out
-    ratings = np.where(positions >= 0, positions, np.nan)[:, rated]
-    item_ids = [item for item, r in zip(items, rated) if r]
-    key = responses.key_positions()[rated] if responses.key is not None else None
-    n_levels = len(responses.level_ids)
-    summary = summarize(ratings, key, n_levels, labels=responses.level_ids, item_ids=item_ids, rater_ids=raters)
-    summary = {"quiz": responses.quiz, "scale": list(responses.level_ids), **summary}
-    if responses.quiz is not None:
-        quiz = catalog.quizzes[responses.quiz]
-        groups = {item.id: item.vignette for item in quiz.items if item.vignette is not None}
-        if groups:  # the same behaviour rated on several criteria: halo can be measured
-            from .agreement import halo
-
-            table = halo(ratings, [groups.get(i, f"item:{i}") for i in item_ids], key)
-            summary["halo"] = [
-                {
-                    "rater": rater,
-                    "behaviours": int(row.n_behaviours),
-                    "within_sd": _json_number(row.within_sd),
-                    "reference_sd": _json_number(row.reference_sd),
-                    "halo": bool(row.halo),
-                }
-                for rater, row in zip(raters, table.itertuples())
-            ]
-
+    summary = summarize_responses(responses, quiz)
     if args.format == "json":
         print(json.dumps(summary, indent=2, ensure_ascii=False, allow_nan=False))
     else:
-        lines = _agreement_lines(summary, title)
+        lines = _agreement_lines(summary, quiz.title if quiz else None)
         if "halo" in summary:
             showing = [h["rater"] for h in summary["halo"] if h["halo"]]
             lines += [
@@ -420,11 +324,11 @@ def _agreement_lines(summary: dict, title: str | None) -> list[str]:
     where = f"Quiz {summary['quiz']} ({title})" if summary["quiz"] else "Your own scale"
     lines = [
         f"{where}, scale {', '.join(summary['scale'])} (lowest first).",
-        f"{_count(n_raters, 'rater')}, {_count(summary['items'], 'behaviour')}. "
-        f"Krippendorff's alpha (ordinal) {_alpha_words(alpha['ordinal'])}.",
-        f"Also: alpha nominal {_decimal(alpha['nominal'])}, interval {_decimal(alpha['interval'])}; "
-        f"Fleiss' kappa {_decimal(summary['fleiss_kappa'])}; "
-        f"ICC(2,1) {_decimal(icc['ICC2'])} for one rater, ICC(2,k) {_decimal(icc['ICC2k'])} "
+        f"{words.count(n_raters, 'rater')}, {words.count(summary['items'], 'behaviour')}. "
+        f"Krippendorff's alpha (ordinal) {words.alpha_words(alpha['ordinal'])}.",
+        f"Also: alpha nominal {words.decimal(alpha['nominal'])}, interval {words.decimal(alpha['interval'])}; "
+        f"Fleiss' kappa {words.decimal(summary['fleiss_kappa'])}; "
+        f"ICC(2,1) {words.decimal(icc['ICC2'])} for one rater, ICC(2,k) {words.decimal(icc['ICC2k'])} "
         f"for the average of {n_raters}.",
         f"Alpha of {ALPHA_RELIABLE:.3f} or more is reliable, {ALPHA_TENTATIVE:.3f} or more allows "
         "tentative conclusions, below that is unreliable (Krippendorff 2004).",
@@ -454,9 +358,9 @@ def _agreement_lines(summary: dict, title: str | None) -> list[str]:
             [
                 str(r["rater"]),
                 str(r["n"]),
-                _percent(r["exact"]),
-                _percent(r["within_one"]),
-                _decimal(r["bias"], signed=True),
+                words.percent(r["exact"]),
+                words.percent(r["within_one"]),
+                words.decimal(r["bias"], signed=True),
                 ", ".join(r["effects"]) or "no rater effects",
             ]
             for r in summary["per_rater"]
@@ -501,7 +405,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         )
         return 1
     raters, items, _ = after.matrix()
-    print(f"Wrote {output} ({_count(len(raters), 'rater')}, {_count(len(items), 'behaviour')}).")
+    print(f"Wrote {output} ({words.count(len(raters), 'rater')}, {words.count(len(items), 'behaviour')}).")
     return 0
 
 
@@ -512,7 +416,7 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
     if catalog is None:
         return code
     written = write_notebooks(catalog, args.out)
-    print(f"Wrote {_count(len(written), 'notebook')} to {args.out}: {', '.join(p.name for p in written)}.")
+    print(f"Wrote {words.count(len(written), 'notebook')} to {args.out}: {', '.join(p.name for p in written)}.")
     return 0
 
 
@@ -530,8 +434,8 @@ def cmd_workshop_sample(args: argparse.Namespace) -> int:
         return 1
     written = write_sample(catalog, args.out)
     print(
-        f"Wrote {_count(len(written), 'file')} to {args.out} (round1/ and round2/, "
-        f"{_count(len(RATERS), 'rater')} on quiz {QUIZ_ID})."
+        f"Wrote {words.count(len(written), 'file')} to {args.out} (round1/ and round2/, "
+        f"{words.count(len(RATERS), 'rater')} on quiz {QUIZ_ID})."
     )
     return 0
 

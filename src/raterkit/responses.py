@@ -113,6 +113,12 @@ class ResponseSet:
             ratings[rater_at[row.rater], item_at[row.item]] = position[row.rating]
         return raters, items, ratings
 
+    def ratings(self) -> tuple[list[str], list[str], np.ndarray]:
+        """(raters, items, ratings) as the agreement engine takes them: float level positions
+        (0 = lowest), nan where a rater gave none."""
+        raters, items, positions = self.matrix()
+        return raters, items, np.where(positions >= 0, positions, np.nan)
+
     def key_positions(self) -> np.ndarray:
         """The reference level's position of every item in ``items``."""
         if self.key is None:
