@@ -3,29 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from .catalog import Catalog
+from .checks import as_dict, as_list, duplicate_ids, problem_order, pydantic_problems, resolve_reference, shown_path
 from .errors import Problem, describe
 from .model import Quiz
 from .yamlsource import field_path, read_yaml
 
-if TYPE_CHECKING:
-    from .load import Catalog
-
 
 def load_quizzes(paths: list[Path], catalog: Catalog) -> tuple[dict[str, Quiz], list[Problem]]:
     """Every quiz file; item ids are unique across all of them."""
-    from .load import (
-        _as_dict,
-        _as_list,
-        _duplicate_ids,
-        _order,
-        _pydantic_problems,
-        resolve_reference,
-        shown_path,
-    )
 
     quizzes: dict[str, Quiz] = {}
     problems: list[Problem] = []
@@ -52,9 +41,9 @@ def load_quizzes(paths: list[Path], catalog: Catalog) -> tuple[dict[str, Quiz], 
         try:
             quiz = Quiz.model_validate(doc.data)
         except ValidationError as exc:
-            found += _pydantic_problems(doc, Quiz, exc)
-        items = _as_list(doc.data.get("items"))
-        found += list(_duplicate_ids(doc, items, ("items",), "item"))
+            found += pydantic_problems(doc, Quiz, exc)
+        items = as_list(doc.data.get("items"))
+        found += list(duplicate_ids(doc, items, ("items",), "item"))
         qid = str(doc.data.get("id", ""))
         if qid and qid in quiz_first:
             found.append(
@@ -69,7 +58,7 @@ def load_quizzes(paths: list[Path], catalog: Catalog) -> tuple[dict[str, Quiz], 
         quiz_first.setdefault(qid, doc.path)
         scales: dict[tuple, int] = {}
         for i, item in enumerate(items):
-            item = _as_dict(item)
+            item = as_dict(item)
             loc = ("items", i)
             iid = str(item.get("id", ""))
             if iid and iid in item_first and item_first[iid] != doc.path:
@@ -99,7 +88,7 @@ def load_quizzes(paths: list[Path], catalog: Catalog) -> tuple[dict[str, Quiz], 
                         "The reference must be a level id of the item's framework.",
                     )
                 )
-            for ci, cite in enumerate(_as_list(item.get("cites"))):
+            for ci, cite in enumerate(as_list(item.get("cites"))):
                 if str(cite) not in known:
                     cloc = loc + ("cites", ci)
                     found.append(
@@ -126,7 +115,7 @@ def load_quizzes(paths: list[Path], catalog: Catalog) -> tuple[dict[str, Quiz], 
         problems += found
         if quiz is not None and not found:
             quizzes[quiz.id] = quiz
-    return quizzes, sorted(set(problems), key=_order)
+    return quizzes, sorted(set(problems), key=problem_order)
 
 
 def _vignette_problems(doc, items: list) -> list[Problem]:

@@ -46,10 +46,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .checks import shown_path
 from .errors import Problem, describe
 
 if TYPE_CHECKING:
-    from .load import Catalog
+    from .catalog import Catalog
     from .model import Quiz
 
 __all__ = ["RESPONSE_SUFFIXES", "ResponseRow", "ResponseSet", "read_responses"]
@@ -149,8 +150,6 @@ class _Entry:
 
 
 def _shown(path: Path) -> str:
-    from .load import shown_path
-
     return shown_path(path)
 
 

@@ -1,0 +1,244 @@
+"""Checks every loader shares: pydantic's errors as file:line problems, duplicate ids, references
+to frameworks, competencies and criteria, how a path is shown, the order problems are listed in.
+
+Used by the framework and crosswalk loader (load.py), the quiz loader (quizload.py) and the
+response reader (responses.py); it imports none of them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import Problem, describe
+from .model import Framework
+from .yamlsource import YamlDoc, field_path
+
+__all__ = [
+    "as_dict",
+    "as_list",
+    "duplicate_ids",
+    "problem_order",
+    "pydantic_problems",
+    "resolve_reference",
+    "shown_path",
+]
+
+
+def shown_path(path: Path) -> str:
+    """A path as the user would type it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+# --------------------------------------------------------------------------- pydantic errors
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The model class inside Optional[...] / list[...] / dict[..., ...] / Annotated[...]."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            if arg is not type(None):
+                return _unwrap(arg)
+    return annotation
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class that holds the last key of ``loc``, to suggest the valid keys there."""
+    current: Any = model
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            if not isinstance(part, str) or part not in current.model_fields:
+                return None
+            current = current.model_fields[part].annotation
+            continue
+        origin = typing.get_origin(current)
+        if origin is list:
+            current = typing.get_args(current)[0]
+        elif origin is dict:
+            current = typing.get_args(current)[1]
+        else:
+            return None
+    current = _unwrap(current)
+    if typing.get_origin(current) is list:
+        current = _unwrap(typing.get_args(current)[0])
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def pydantic_problems(doc: YamlDoc, model: type[BaseModel], exc: ValidationError) -> list[Problem]:
+    out = []
+    errors = exc.errors()
+    # A misspelt required key shows up twice (unknown 'titel', missing 'title'): one mistake, one message.
+    misspelt = set()
+    for err in errors:
+        if err["type"] == "extra_forbidden":
+            loc = tuple(err["loc"])
+            holder = _model_at(model, loc[:-1])
+            near = difflib.get_close_matches(str(loc[-1]), list(holder.model_fields) if holder else [], n=1, cutoff=0.6)
+            if near:
+                misspelt.add(loc[:-1] + (near[0],))
+    for err in errors:
+        if err["type"] == "missing" and tuple(err["loc"]) in misspelt:
+            continue
+        loc = tuple(err["loc"])
+        kind = err["type"]
+        value = err.get("input")
+        path = field_path(loc)
+        line = doc.line_of(loc)
+        if kind == "missing":
+            name = loc[-1]
+            message, hint = "required field is missing", f"Add '{name}:' here."
+        elif kind == "extra_forbidden":
+            line = doc.line_of(loc, key=True)
+            holder = _model_at(model, loc[:-1])
+            valid = list(holder.model_fields) if holder else []
+            near = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.6)
+            message = f"unknown key '{loc[-1]}'"
+            hint = (f"Did you mean '{near[0]}'? " if near else "") + (
+                f"Valid keys here: {', '.join(valid)}." if valid else "Remove it."
+            )
+        elif kind == "string_pattern_mismatch":
+            message = f"'{value}' is not a valid id"
+            hint = "Ids use letters, digits, '-', '_' or '.', with no spaces, e.g. 'customer-needs' or 'III'."
+        elif kind in ("string_type", "str_type"):
+            message = f"expected text, found {describe(value)}"
+            hint = "Write the text on this line; put it in quotes if it starts with a special character or is yes/no/on/off."
+        elif kind == "string_too_short":
+            message = "this text is empty"
+            hint = (
+                "Write the text, or remove the item from the list."
+                if isinstance(loc[-1], int)
+                else "Write the text, or remove the key."
+            )
+        elif kind in ("too_short",) and isinstance(value, list) and not value:
+            if loc == ("scale",):
+                message, hint = (
+                    "the scale is empty",
+                    "List the scale's levels here, lowest first, each with an id and a label.",
+                )
+            else:
+                message, hint = "the list is empty", "Give at least one item."
+        elif kind == "too_short":
+            message, hint = err["msg"].lower(), "Add the missing items."
+        elif kind in ("list_type",):
+            message, hint = (
+                f"expected a list, found {describe(value)}",
+                "Write each item on its own line starting with '- '.",
+            )
+        elif kind in ("dict_type", "model_type", "model_attributes_type"):
+            message = f"expected a set of keys, found {describe(value)}"
+            hint = "Write 'key: value' pairs indented under this line."
+        elif kind in ("int_type", "int_parsing", "int_from_float"):
+            message, hint = f"expected a whole number, found {describe(value)}", "Write a whole number such as 15."
+        elif kind in ("bool_type", "bool_parsing"):
+            message, hint = f"expected true or false, found {describe(value)}", "Write true or false."
+        elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+            message, hint = f"{value} is out of range: {err['msg'].lower()}", "Use a number in the allowed range."
+        else:
+            message, hint = err["msg"], ""
+        out.append(Problem(doc.path, line, path, message, hint))
+    return out
+
+
+# --------------------------------------------------------------------------- shared checks
+
+
+def as_list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def as_dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def duplicate_ids(doc: YamlDoc, items: list, loc: tuple, what: str) -> Iterable[Problem]:
+    first: dict[str, int | None] = {}
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or "id" not in item:
+            continue
+        ident = str(item["id"])
+        line = doc.line_of(loc + (i, "id"))
+        if ident in first:
+            yield Problem(
+                doc.path,
+                line,
+                field_path(loc + (i, "id")),
+                f"duplicate id '{ident}'",
+                f"This id is already used on line {first[ident]}. Give each {what} its own id.",
+            )
+        else:
+            first[ident] = line
+
+
+def resolve_reference(
+    doc: YamlDoc, loc: tuple, entry: dict, frameworks: dict[str, Framework]
+) -> tuple[Framework | None, Any, list[Problem]]:
+    """The framework, competency and (optional) criterion an entry names (a crosswalk link, a quiz
+    item): (framework or None, competency or None, problems for the names that do not exist)."""
+    fw = frameworks.get(str(entry.get("framework")))
+    if "framework" in entry and fw is None:
+        where = loc + ("framework",)
+        return (
+            None,
+            None,
+            [
+                Problem(
+                    doc.path,
+                    doc.line_of(where),
+                    field_path(where),
+                    f"no framework has the id '{entry['framework']}'",
+                    f"Known frameworks: {', '.join(sorted(frameworks)) or 'none'}.",
+                )
+            ],
+        )
+    if fw is None or "competency" not in entry:
+        return fw, None, []
+    comp = next((c for c in fw.competencies if c.id == str(entry["competency"])), None)
+    if comp is None:
+        where = loc + ("competency",)
+        return (
+            fw,
+            None,
+            [
+                Problem(
+                    doc.path,
+                    doc.line_of(where),
+                    field_path(where),
+                    f"framework '{fw.id}' has no competency '{entry['competency']}'",
+                    f"Its competencies: {', '.join(c.id for c in fw.competencies)}.",
+                )
+            ],
+        )
+    crit = entry.get("criterion")
+    if crit is not None and str(crit) not in [c.id for c in comp.criteria]:
+        where = loc + ("criterion",)
+        return (
+            fw,
+            comp,
+            [
+                Problem(
+                    doc.path,
+                    doc.line_of(where),
+                    field_path(where),
+                    f"competency '{comp.id}' has no criterion '{crit}'",
+                    f"Its criteria: {', '.join(c.id for c in comp.criteria)}.",
+                )
+            ],
+        )
+    return fw, comp, []
+
+
+def problem_order(p: Problem) -> tuple:
+    return (p.path, p.line or 0, p.field, p.message)
