@@ -1,5 +1,8 @@
 """Agreement among many raters on the same items: alpha, kappa, ICC, item and rater tables.
 
+One cohesive job: the many-raters statistics engine. Each function follows one published
+definition, and they share the input checks at the top; split, they would only import each other.
+
 Input convention for every function: ``ratings`` is a float array of shape (raters, items)
 holding level positions ``0 .. n_levels - 1`` (0 = lowest level) and ``np.nan`` where a rater
 did not rate an item; ``key`` is an int array of shape (items,) with the reference level of

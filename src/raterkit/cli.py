@@ -1,4 +1,8 @@
-"""The `raterkit` command: the only place that prints or exits."""
+"""The `raterkit` command: the only place that prints or exits.
+
+One cohesive job: turning arguments into calls of the library and the results into plain words;
+no statistic or rule is computed here.
+"""
 
 from __future__ import annotations
 

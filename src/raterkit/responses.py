@@ -1,5 +1,8 @@
 """Read response files (who rated which item at which level) into checked, tidy rows.
 
+One cohesive job: reading response files. CSV and JSON share every check after parsing (the
+scale, the item, repeats) and each problem names the file and line; the parsers stay beside it.
+
 Responses are long and tidy: one row per rater x item. The same data comes in two formats:
 
 * CSV with the header ``rater,item,rating`` and optional ``quiz`` and ``timestamp`` columns,
