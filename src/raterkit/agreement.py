@@ -140,7 +140,7 @@ def _key_array(key: Any, n_items: int, n_levels: int | None) -> np.ndarray:
     return array.astype(np.intp)
 
 
-def _ids(ids: Any, count: int, name: str) -> list:
+def _ids(ids: Any, count: int, name: str) -> list[Any]:
     if ids is None:
         return list(range(count))
     ids = list(ids)
@@ -520,7 +520,10 @@ def rater_table(ratings: Any, key: Any, n_levels: int, rater_ids: Any = None) ->
     key_mean = mean_over_rated(key_grid)
     key_sd = np.sqrt(np.maximum(mean_over_rated(key_grid**2) - key_mean**2, 0.0))
     sd_ratio = np.divide(rating_sd, key_sd, out=np.full(n_raters, np.nan), where=some & (key_sd > 1e-12))
-    inner = lambda grid: ((grid > 0) & (grid < n_levels - 1)).astype(float)  # noqa: E731
+
+    def inner(grid: np.ndarray) -> np.ndarray:
+        return ((grid > 0) & (grid < n_levels - 1)).astype(float)
+
     with np.errstate(invalid="ignore"):
         middle_share = mean_over_rated(inner(data))
     key_middle_share = mean_over_rated(inner(key_grid))
@@ -641,7 +644,7 @@ def halo(ratings: Any, groups: Sequence[str], key: Any = None) -> pd.DataFrame:
 # Two rounds: did calibration help?
 
 
-def compare_rounds(before: Any, after: Any, key: Any, n_levels: int, rater_ids: Any = None) -> dict:
+def compare_rounds(before: Any, after: Any, key: Any, n_levels: int, rater_ids: Any = None) -> dict[str, Any]:
     """The same items rated in two rounds (e.g. before and after a calibration discussion).
 
     Returns ``{"alpha": {"before", "after", "change"}, "per_rater": DataFrame}``: ordinal
@@ -734,7 +737,7 @@ def summarize(
     labels: Sequence[str] | None = None,
     item_ids: Any = None,
     rater_ids: Any = None,
-) -> dict:
+) -> dict[str, Any]:
     """Every many-raters statistic of one round as JSON-ready data (python types, nan -> None).
 
     Keys: ``raters`` and ``items`` (counts), ``alpha`` {nominal, ordinal, interval},

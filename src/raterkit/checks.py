@@ -155,15 +155,15 @@ def pydantic_problems(doc: YamlDoc, model: type[BaseModel], exc: ValidationError
 # --------------------------------------------------------------------------- shared checks
 
 
-def as_list(value: Any) -> list:
+def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def as_dict(value: Any) -> dict:
+def as_dict(value: Any) -> dict[Any, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def duplicate_ids(doc: YamlDoc, items: list, loc: tuple, what: str) -> Iterable[Problem]:
+def duplicate_ids(doc: YamlDoc, items: list[Any], loc: tuple[Any, ...], what: str) -> Iterable[Problem]:
     first: dict[str, int | None] = {}
     for i, item in enumerate(items):
         if not isinstance(item, dict) or "id" not in item:
@@ -183,7 +183,7 @@ def duplicate_ids(doc: YamlDoc, items: list, loc: tuple, what: str) -> Iterable[
 
 
 def resolve_reference(
-    doc: YamlDoc, loc: tuple, entry: dict, frameworks: dict[str, Framework]
+    doc: YamlDoc, loc: tuple[Any, ...], entry: dict[str, Any], frameworks: dict[str, Framework]
 ) -> tuple[Framework | None, Any, list[Problem]]:
     """The framework, competency and (optional) criterion an entry names (a crosswalk link, a quiz
     item): (framework or None, competency or None, problems for the names that do not exist)."""
@@ -240,5 +240,6 @@ def resolve_reference(
     return fw, comp, []
 
 
-def problem_order(p: Problem) -> tuple:
+def problem_order(p: Problem) -> tuple[str, int, str, str]:
+    """The order problems are listed in: by file, line, field, message."""
     return (p.path, p.line or 0, p.field, p.message)

@@ -139,7 +139,7 @@ def compare_responses(before: ResponseSet, after: ResponseSet) -> dict[str, Any]
         first, second, after.key_positions(), len(after.level_ids), rater_ids=(raters_before, raters_after)
     )
     per_rater = [{"rater": rater, **row} for rater, row in result["per_rater"].to_dict("index").items()]
-    return agreement.plain({"alpha": result["alpha"], "per_rater": per_rater})  # type: ignore[no-any-return]
+    return agreement.plain({"alpha": result["alpha"], "per_rater": per_rater})
 
 
 def aligned(ratings: np.ndarray, items: list[str], columns: list[str]) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -70,7 +71,7 @@ def _framework_checks(doc: YamlDoc) -> list[Problem]:
                 out.append(_not_a_level(doc, base + ("descriptors", level), str(level), level_ids, data, key=True))
             for crit, statements in as_dict(cells).items():
                 if crit_ids and str(crit) not in crit_ids:
-                    loc = base + ("descriptors", level, crit)
+                    loc: tuple[Any, ...] = base + ("descriptors", level, crit)
                     implicit = "criteria" not in comp
                     out.append(
                         Problem(

@@ -266,10 +266,10 @@ class Quiz(Model):
     def framework(self) -> str:
         return self.items[0].framework
 
-    def vignettes(self) -> tuple[list[str], list[str], list[list[str | None]]]:
+    def vignettes(self) -> tuple[list[str], list[str | None], list[list[str | None]]]:
         """(vignette ids, criterion ids, grid of item ids: vignettes x criteria, None where absent)."""
         vignettes: list[str] = []
-        criteria: list[str] = []
+        criteria: list[str | None] = []
         for item in self.items:
             if item.vignette is not None:
                 if item.vignette not in vignettes:

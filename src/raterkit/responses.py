@@ -43,7 +43,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -334,6 +334,12 @@ _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 
 
+def _skip_space(text: str, i: int) -> int:
+    """The index of the first character at or after ``i`` that is not JSON white space."""
+    match = _WHITESPACE.match(text, i)
+    return match.end() if match else i
+
+
 def _parse_json(text: str, i: int = 0, depth: int = 3) -> tuple[Any, int]:
     """Parse one JSON value at ``i`` keeping the start offset of every object and array element.
 
@@ -342,35 +348,35 @@ def _parse_json(text: str, i: int = 0, depth: int = 3) -> tuple[Any, int]:
     anything deeper is handed to ``json``'s own fast decoder. Only called on text that
     ``json.loads`` has accepted, so it need not report syntax errors.
     """
-    i = _WHITESPACE.match(text, i).end()
+    i = _skip_space(text, i)
     char = text[i]
     if depth == 0 or char not in "{[":
         return _DECODER.raw_decode(text, i)
     if char == "{":
         obj = _Obj()
         obj.offset = i
-        i = _WHITESPACE.match(text, i + 1).end()
+        i = _skip_space(text, i + 1)
         if text[i] == "}":
             return obj, i + 1
         while True:
             key, i = scanstring(text, i + 1)
-            i = _WHITESPACE.match(text, i).end() + 1  # past ':'
+            i = _skip_space(text, i) + 1  # past ':'
             obj[key], i = _parse_json(text, i, depth - 1)
-            i = _WHITESPACE.match(text, i).end()
+            i = _skip_space(text, i)
             if text[i] == "}":
                 return obj, i + 1
-            i = _WHITESPACE.match(text, i + 1).end()  # past ','
+            i = _skip_space(text, i + 1)  # past ','
     arr = _Arr()
     arr.offsets = []
-    i = _WHITESPACE.match(text, i + 1).end()
+    i = _skip_space(text, i + 1)
     if text[i] == "]":
         return arr, i + 1
     while True:
-        i = _WHITESPACE.match(text, i).end()
+        i = _skip_space(text, i)
         arr.offsets.append(i)
         value, i = _parse_json(text, i, depth - 1)
         arr.append(value)
-        i = _WHITESPACE.match(text, i).end()
+        i = _skip_space(text, i)
         if text[i] == "]":
             return arr, i + 1
         i += 1  # past ','
@@ -456,7 +462,7 @@ def _read_json(text: str, shown: str) -> list[_Entry | Problem]:
             out.append(_json_entry(shown, line, block, {}))
             continue
         responses = block["responses"]
-        if not isinstance(responses, list):
+        if not isinstance(responses, _Arr):  # every JSON array at this depth was parsed as an _Arr
             out.append(
                 _Entry(
                     shown,
@@ -619,8 +625,8 @@ def read_responses(
         if blank:
             verdict[n] = _blank(entry, blank)
             continue
-        rater = entry.cells["rater"].strip()
-        item = entry.cells["item"].strip()
+        rater = (entry.cells["rater"] or "").strip()
+        item = (entry.cells["item"] or "").strip()
         quiz_of_item: str | None = None
         if catalog is not None:
             item = item if item in item_quiz else folded_items.get(item.casefold(), item)
@@ -646,14 +652,15 @@ def read_responses(
     if catalog is not None and quiz_id is None:
         counts: dict[str, int] = {}
         for _, _, qid in resolved.values():
-            counts[qid] = counts.get(qid, 0) + 1
+            if qid is not None:  # with a catalog every kept row has its item's quiz
+                counts[qid] = counts.get(qid, 0) + 1
         if len(counts) == 1:
             chosen = next(iter(counts))
         elif len(counts) > 1:
             spans = list(counts)
     if levels is not None:
         scale = _Scale(list(levels), list(levels))
-    elif chosen is not None:
+    elif chosen is not None and catalog is not None:
         scale = _scale_of(catalog, catalog.quizzes[chosen])
     else:
         scale = _Scale([], [])
@@ -668,7 +675,7 @@ def read_responses(
             if spans_problem is None and qid != spans[0]:
                 spans_problem = _spans(entry, spans, resolved)
             continue
-        written = entry.cells["rating"].strip()
+        written = (entry.cells["rating"] or "").strip()
         level = lookup.get(written.casefold())
         if level is None:
             verdict[n] = _not_a_level(entry, written, scale)
@@ -709,7 +716,7 @@ def read_responses(
     if levels is not None:
         items = list(dict.fromkeys(row.item for row in rows))
         key = None
-    elif chosen is not None:
+    elif chosen is not None and catalog is not None:
         quiz = catalog.quizzes[chosen]
         items = [item.id for item in quiz.items]
         key = {item.id: item.reference for item in quiz.items}

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["PassRule", "Scores", "cronbach_by_rater", "cronbach_components", "score_matrix"]
 
@@ -128,7 +129,7 @@ def _as_positions(name: str, value: Any, ndim: int, shape_hint: str) -> np.ndarr
     return array.astype(np.int64, copy=False)
 
 
-def score_matrix(ratings, key, n_levels: int, rule: PassRule | None = None) -> Scores:
+def score_matrix(ratings: ArrayLike, key: ArrayLike, n_levels: int, rule: PassRule | None = None) -> Scores:
     """Score every rater (row of ``ratings``) against the reference ``key``.
 
     ratings: int array (raters x items) of level positions 0..n_levels-1, -1 = not answered.
@@ -274,7 +275,7 @@ def _as_scores(name: str, value: Any) -> np.ndarray:
     return array
 
 
-def cronbach_components(ratings, truth) -> dict[str, float]:
+def cronbach_components(ratings: ArrayLike, truth: ArrayLike) -> dict[str, float]:
     """Cronbach (1955) accuracy components for ratings x_ij and true scores t_ij of ratees i
     (rows) on dimensions j (columns), float 2-D arrays of equal shape, no missing values.
 
@@ -331,7 +332,7 @@ def cronbach_components(ratings, truth) -> dict[str, float]:
     return components
 
 
-def cronbach_by_rater(ratings, key, grid) -> list[dict[str, float] | None]:
+def cronbach_by_rater(ratings: ArrayLike, key: ArrayLike, grid: ArrayLike) -> list[dict[str, float] | None]:
     """Cronbach's accuracy components for each rater, over the behaviours (vignettes) rated on
     several criteria.
 

@@ -71,7 +71,7 @@ def read_yaml(path: Path, shown: str | None = None) -> tuple[YamlDoc | None, lis
     try:
         text = raw.decode("utf-8-sig")  # a byte-order mark (Excel, Notepad) is accepted
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        line: int | None = raw[: exc.start].count(b"\n") + 1
         return None, [
             Problem(
                 shown,
