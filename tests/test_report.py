@@ -21,6 +21,7 @@ from raterkit.report import (
     text_on,
 )
 from raterkit.responses import read_responses
+from raterkit.words import alpha_text
 from raterkit.workshop import RATERS, sample_files, write_sample
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,11 +144,9 @@ def test_alpha_reading_follows_krippendorffs_thresholds(alpha, reading):
 
 
 def test_alpha_near_a_threshold_is_not_rounded_across_it():
-    from raterkit.report import _alpha_text
-
-    assert _alpha_text(0.7996) == "0.7996"  # 0.80 and 0.800 would read as reliable
-    assert _alpha_text(0.6668) == "0.6668"  # below 0.667: low, though 0.67 would read tentative
-    assert _alpha_text(0.72) == "0.72"
+    assert alpha_text(0.7996) == "0.7996"  # 0.80 and 0.800 would read as reliable
+    assert alpha_text(0.6668) == "0.6668"  # below 0.667: low, though 0.67 would read tentative
+    assert alpha_text(0.72) == "0.72"
 
 
 def test_report_lists_the_rows_that_could_not_be_used(report, after):

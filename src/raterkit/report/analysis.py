@@ -1,0 +1,153 @@
+"""The report's numbers: one round of ratings as arrays, and every statistic the report shows, computed once.
+
+Every number comes from :mod:`raterkit.agreement` and :mod:`raterkit.scoring`; this module only
+gathers them. Nothing here writes HTML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+import numpy as np
+import pandas as pd
+
+from .. import agreement
+from ..scoring import score_matrix
+
+if TYPE_CHECKING:  # the report reads a ResponseSet; it never loads files itself
+    from collections.abc import Sequence
+
+    from ..responses import ResponseSet
+
+__all__ = ["Analysis", "Round", "analyse"]
+
+
+@dataclass
+class Round:
+    """One round of ratings as arrays: float positions with nan for 'no rating'."""
+
+    raters: list[str]
+    items: list[str]
+    ratings: np.ndarray  # (raters, items) float, nan = no rating
+    key: np.ndarray | None  # (items,) int positions, or None without a reference key
+    level_ids: list[str]
+    level_labels: list[str]
+
+    @classmethod
+    def of(cls, responses: ResponseSet) -> Round:
+        raters, items, matrix = responses.matrix()
+        ratings = np.where(matrix < 0, np.nan, matrix).astype(float)
+        key = np.asarray(responses.key_positions(), dtype=int) if responses.key else None
+        return cls(list(raters), list(items), ratings, key, list(responses.level_ids), list(responses.level_labels))
+
+    @property
+    def n_levels(self) -> int:
+        return len(self.level_ids)
+
+    def aligned(self, items: Sequence[str]) -> np.ndarray:
+        """This round's ratings with the columns of ``items`` (nan where it lacks an item)."""
+        out = np.full((len(self.raters), len(items)), np.nan)
+        where = {item: j for j, item in enumerate(self.items)}
+        for j, item in enumerate(items):
+            if item in where:
+                out[:, j] = self.ratings[:, where[item]]
+        return out
+
+
+@dataclass
+class Analysis:
+    """Everything the report shows, computed once."""
+
+    now: Round
+    alpha: dict[str, float]
+    fleiss: float
+    icc: dict[str, float]
+    items: pd.DataFrame  # agreement.item_table
+    counts: pd.DataFrame  # agreement.level_counts, one column per level id
+    discuss: list[str]  # agreement.discuss_first
+    raters: pd.DataFrame | None  # agreement.rater_table (None without a key)
+    confusion: np.ndarray | None  # (levels, levels): [reference, rating], all raters
+    problems: list[Any] = field(default_factory=list)
+    read: int = 0
+    kept: int = 0
+    skipped: int = 0
+    before: Round | None = None
+    before_alpha: float | None = None
+    compare: dict[str, Any] | None = None  # agreement.compare_rounds
+    before_raters: pd.DataFrame | None = None  # agreement.rater_table of the round before
+    before_problems: list[Any] = field(default_factory=list)
+    before_read: int = 0
+    before_kept: int = 0
+    before_skipped: int = 0
+
+    def count(self, item: str, position: int) -> int:
+        """How many raters gave ``item`` the level at ``position``."""
+        return int(self.counts.to_numpy()[cast(int, self.counts.index.get_loc(item)), position])
+
+    def level_id(self, label: Any) -> str | None:
+        """A level id from the item table's wording ('mode' with ' / ' for ties)."""
+        return None if label is None else str(label)
+
+    @property
+    def agreed_well(self) -> int:
+        """Items rated by someone and not on the discussion list (``discuss`` false)."""
+        rated = self.items["n"].to_numpy() > 0
+        return int((rated & ~self.items["discuss"].to_numpy(dtype=bool)).sum())
+
+    @property
+    def n_rated_items(self) -> int:
+        return int((self.items["n"].to_numpy() > 0).sum())
+
+
+def analyse(responses: ResponseSet, before: ResponseSet | None = None) -> Analysis:
+    """Agreement, item and rater tables of ``responses`` (and the comparison with ``before``)."""
+    now = Round.of(responses)
+    if not now.raters or not now.items:
+        raise ValueError(
+            "the responses hold no usable ratings; check the problems listed by read_responses "
+            "(responses.problems) and that the files belong to this quiz."
+        )
+    n_levels = now.n_levels
+    data = now.ratings
+    items = agreement.item_table(data, now.key, now.level_ids, now.items)
+    raters = confusion = None
+    if now.key is not None:
+        raters = agreement.rater_table(data, now.key, n_levels, now.raters)
+        positions = np.where(np.isnan(data), -1, data).astype(int)
+        confusion = score_matrix(positions, now.key, n_levels).confusion.sum(axis=0)
+    analysis = Analysis(
+        now=now,
+        alpha={
+            level: agreement.krippendorff_alpha(data, level, n_levels) for level in ("nominal", "ordinal", "interval")
+        },
+        fleiss=agreement.fleiss_kappa(data, n_levels),
+        icc=agreement.icc(data),
+        items=items,
+        counts=agreement.level_counts(data, now.level_ids, now.items),
+        discuss=agreement.discuss_first(items),
+        raters=raters,
+        confusion=confusion,
+        problems=list(responses.problems),
+        read=responses.read,
+        kept=responses.kept,
+        skipped=responses.skipped,
+    )
+    if before is not None:
+        then = Round.of(before)
+        if then.level_ids != now.level_ids:
+            raise ValueError(
+                f"before: its scale ({', '.join(then.level_ids)}) differs from this round's "
+                f"({', '.join(now.level_ids)}); compare two rounds of the same quiz."
+            )
+        analysis.before = then
+        analysis.before_problems = list(before.problems)
+        analysis.before_read, analysis.before_kept, analysis.before_skipped = before.read, before.kept, before.skipped
+        earlier = then.aligned(now.items)
+        analysis.before_alpha = agreement.krippendorff_alpha(earlier, "ordinal", n_levels)
+        if now.key is not None and then.raters:
+            analysis.compare = agreement.compare_rounds(
+                earlier, data, now.key, n_levels, rater_ids=(then.raters, now.raters)
+            )
+            analysis.before_raters = agreement.rater_table(earlier, now.key, n_levels, then.raters)
+    return analysis
