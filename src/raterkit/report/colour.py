@@ -7,6 +7,8 @@ shape); these helpers only make sure text stays readable, at 4.5:1 or more, on a
 from __future__ import annotations
 
 __all__ = [
+    "AA_TEXT",
+    "BLACK",
     "DEVIATION_FILL",
     "HIGHER",
     "INK",
@@ -23,8 +25,12 @@ __all__ = [
 ]
 
 INK = "#1a1a1a"  # body text; 16.1:1 on white
+BLACK = "#000000"  # text on mid-tone fills, where neither INK nor white reaches AA
 MUTED = "#4d4d4d"  # secondary text; 8.4:1 on white
 WHITE = "#ffffff"
+
+#: WCAG 2.2 AA: the least contrast of normal-size text with its background.
+AA_TEXT = 4.5
 
 #: Heatmap colour by distance from the reference (rating - key, in level steps), a diverging
 #: blue (lower) / orange (higher) scheme (ColorBrewer RdBu/Oranges tones).
@@ -61,8 +67,13 @@ def contrast(a: str, b: str) -> float:
 
 
 def text_on(fill: str) -> str:
-    """Dark or white text, whichever reads better on ``fill``."""
-    return INK if contrast(fill, INK) >= contrast(fill, WHITE) else WHITE
+    """Dark or white text, whichever reads better on ``fill``, at 4.5:1 (AA) or more.
+
+    On a mid-tone fill (relative luminance about 0.17 to 0.19, e.g. a shade halfway along the
+    confusion chart's scale) neither INK nor white reaches 4.5:1; pure black always does there.
+    """
+    best = INK if contrast(fill, INK) >= contrast(fill, WHITE) else WHITE
+    return best if contrast(fill, best) >= AA_TEXT else BLACK
 
 
 def blend(low: str, high: str, share: float) -> str:
