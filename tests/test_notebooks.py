@@ -81,7 +81,7 @@ def test_practice_notebook_starts_at_a_placeholder_not_at_the_key(catalog):
 
 
 def test_behaviour_text_cannot_turn_into_markdown_by_accident():
-    from raterkit.notebooks import _md
+    from raterkit.notebooks import literal_markdown as _md
 
     assert _md("Cut costs by $2 million *now* <b>") == r"Cut costs by \$2 million \*now\* \<b\>"
 
