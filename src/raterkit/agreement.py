@@ -6,7 +6,7 @@ definition, and they share the input checks at the top; split, they would only i
 Input convention for every function: ``ratings`` is a float array of shape (raters, items)
 holding level positions ``0 .. n_levels - 1`` (0 = lowest level) and ``np.nan`` where a rater
 did not rate an item; ``key`` is an int array of shape (items,) with the reference level of
-each item. Definitions follow /work/shared/RATING-SCIENCE.md:
+each item. Definitions follow docs/rating-science.md ("Many raters on the same items"):
 
 - Krippendorff's alpha: K. Krippendorff (2004), *Content Analysis*, 2nd ed., ch. 11, and
   K. Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability" (coincidence-matrix form).
@@ -375,7 +375,7 @@ def item_table(
       ``mean_distance_from_key``: mean rating - key in level steps (+ above the key);
     - ``disagreement``: normalised entropy -sum p log p / log(n_levels) of the rating
       distribution, 0 when every rating is the same level, 1 when spread evenly over all
-      levels (RATING-SCIENCE.md, "Items to discuss first");
+      levels (docs/rating-science.md, "Items to discuss first");
     - ``off_key``: the key is not among the modal levels (the group settled elsewhere);
     - ``rank``: 1 = discuss first; ``discuss``: the item belongs on the discussion list.
 
@@ -475,8 +475,8 @@ def discuss_first(table: pd.DataFrame, top: int = 5) -> list[str]:
 def rater_table(ratings: Any, key: Any, n_levels: int, rater_ids: Any = None) -> pd.DataFrame:
     """One row per rater: agreement with the key and plain-language rater effects.
 
-    With d_i = rating - key over the items the rater rated (RATING-SCIENCE.md, "One trainee
-    against the key" and "Rater effects"):
+    With d_i = rating - key over the items the rater rated (docs/rating-science.md, "One
+    trainee against the reference" and "Rater effects"):
 
     - ``n``; ``exact`` = share d_i = 0; ``within_one`` = share |d_i| <= 1;
     - ``bias`` = mean d_i (+ lenient, - severe); ``mad`` = mean |d_i|; ``error_sd`` = SD of d_i;
@@ -569,8 +569,8 @@ def halo(ratings: Any, groups: Sequence[str], key: Any = None) -> pd.DataFrame:
     each behaviour with at least two rated criteria, the population SD of the ratings across
     the criteria; ``within_sd`` is their mean. ``reference_sd`` is the same figure for the key
     over the same behaviours; without a key, the median ``within_sd`` of the room.
-    ``halo`` is true when within_sd < HALO_SD_RATIO * reference_sd (RATING-SCIENCE.md:
-    "small within-ratee spread across criteria"); false when the reference itself has no
+    ``halo`` is true when within_sd < HALO_SD_RATIO * reference_sd, a small spread across
+    the criteria (docs/rating-science.md, "Rater effects"); false when the reference itself has no
     spread (halo cannot be told apart from a behaviour that really is even).
     Columns: n_behaviours, within_sd, reference_sd, ratio, halo; index: rater positions.
     """

@@ -6,8 +6,8 @@ is scored in one pass. Ratings are *positions* on the ordered scale (0 = lowest 
 ``-1`` marks an item the trainee did not answer; unanswered items are left out of every
 measure for that trainee.
 
-For items i with key t_i and rating x_i, d_i = x_i - t_i (RATING-SCIENCE.md, "One trainee
-against the key"):
+For items i with key t_i and rating x_i, d_i = x_i - t_i (docs/rating-science.md, "One
+trainee against the reference"):
 
 * exact agreement = share of d_i = 0; within-one = share of |d_i| <= 1;
 * off-two-plus = number of answered items with |d_i| >= 2 (a count, not a share);
@@ -279,7 +279,7 @@ def cronbach_components(ratings: ArrayLike, truth: ArrayLike) -> dict[str, float
     """Cronbach (1955) accuracy components for ratings x_ij and true scores t_ij of ratees i
     (rows) on dimensions j (columns), float 2-D arrays of equal shape, no missing values.
 
-    With dots for means over that index (RATING-SCIENCE.md):
+    With dots for means over that index (docs/rating-science.md, "Cronbach's accuracy components"):
 
     * D2  = mean_ij (x_ij - t_ij)^2                              overall squared distance
     * E2  = (x.. - t..)^2                                        elevation

@@ -6,7 +6,7 @@ raterkit.workshop`` or ``raterkit workshop-sample``). Pure numpy with a fixed se
 rater draws from a generator of their own, so changing one profile leaves the others' files
 unchanged.
 
-The raters have recognisable profiles (RATING-SCIENCE.md, "Rater effects"): accurate,
+The raters have recognisable profiles (docs/rating-science.md, "Rater effects"): accurate,
 lenient, severe, central tendency, random, and one "general impression" rater who rates the
 whole-factor items all alike. A few items are hard on purpose: even accurate raters split on
 them, so the discussion list has something to say. Round 2 is the same quiz after the
