@@ -1,4 +1,5 @@
 # raterkit: two commands matter — `make serve` (build and serve the site) and `make test` (every test).
+# While you work: `make check` (lint, format, types and the fast tests, under a minute).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +8,7 @@ STAMP := $(VENV)/.raterkit-installed
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: serve site site-assessment test validate chromium clean
+.PHONY: serve site site-assessment test check lint validate chromium clean
 
 # A virtual environment with the pinned dependencies (requirements.lock) and raterkit itself.
 $(STAMP): pyproject.toml requirements.lock
@@ -39,9 +40,19 @@ chromium:
 		echo "The browser tests need Chromium at /usr/bin/chromium: run 'sudo apt-get install chromium' (Debian/Ubuntu)." >&2; exit 1; \
 	fi
 
+## Lint, formatting and types: ruff and mypy (settings in pyproject.toml).
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+## The fast loop: lint, types, and every test that neither builds a site, executes a notebook nor drives a browser.
+check: lint
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
+
 ## Every test, browser tests included.
 test: $(STAMP) chromium
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf site site-assessment .cache .pytest_cache .hypothesis
+	rm -rf site site-assessment .cache .pytest_cache .hypothesis .mypy_cache .ruff_cache

@@ -77,3 +77,13 @@ def page(browser):
     pg = context.new_page()
     yield pg
     context.close()
+
+
+#: Fixtures that build a site: every test using one is slow, whether or not its module says so.
+SITE_FIXTURES = {"seed_site", "odd_site", "seed_url", "odd_url"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SITE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -6,6 +6,7 @@ from another module, and the core never imports a face. Also: nothing refers out
 from __future__ import annotations
 
 import ast
+import functools
 import subprocess
 from pathlib import Path
 
@@ -77,6 +78,7 @@ def _inside_function(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
     return False
 
 
+@functools.cache
 def imports_of(module: str) -> list[tuple[str, list[str], bool, int]]:
     """(imported module, names taken from it, inside a function?, line) for every runtime import."""
     tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
@@ -96,6 +98,7 @@ def imports_of(module: str) -> list[tuple[str, list[str], bool, int]]:
     return found
 
 
+@functools.cache
 def internal_graph() -> dict[str, set[str]]:
     return {
         module: {target for target, _, _, _ in imports_of(module) if target in MODULES and target != module}
@@ -109,7 +112,7 @@ def test_the_walk_sees_the_whole_package():
 
 
 def test_no_import_cycle():
-    graph = internal_graph()
+    graph = dict(internal_graph())
     # Every package imports its __init__ first; that edge is Python's, not a design choice.
     graph = {m: {t for t in targets if not m.startswith(t + ".")} for m, targets in graph.items()}
     state: dict[str, int] = {}

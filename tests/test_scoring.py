@@ -92,6 +92,7 @@ def test_every_measure_matches_scikit_learn_on_any_answer_sheet(case):
         assert_rater_matches_sklearn(scores, r, ratings, key)
 
 
+@pytest.mark.slow  # 720 scikit-learn calls: in `make test`, not in the fast loop
 def test_a_seeded_cohort_matches_scikit_learn_rater_by_rater():
     """120 raters per scale length, with gaps, unused levels and the degenerate kappa cases."""
     rng = np.random.default_rng(20240611)
