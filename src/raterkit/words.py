@@ -116,11 +116,15 @@ def alpha_words(alpha: float | None) -> str:
 # Bias and rater effects
 
 #: How an average distance from the reference is said. ``{size}`` is the distance with two
-#: decimals and ``{unit}`` 'level' or 'levels'. The quiz pages receive these in their payload.
+#: decimals and ``{unit}`` 'level' or 'levels'; ``lenient``/``severe`` follow the sentence only when
+#: the distance reaches BIAS_THRESHOLD (a rater effect), so a small drift is not called one.
+#: The quiz pages receive these phrases and the threshold in their payload.
 BIAS_PHRASES = {
-    "same": "on average the same as the reference: neither lenient nor severe",
-    "higher": "on average {size} {unit} higher than the reference: lenient",
-    "lower": "on average {size} {unit} lower than the reference: severe",
+    "same": "on average the same as the reference",
+    "higher": "on average {size} {unit} higher than the reference",
+    "lower": "on average {size} {unit} lower than the reference",
+    "lenient": ": lenient",
+    "severe": ": severe",
     "none": "no ratings",
 }
 
@@ -133,7 +137,9 @@ def bias_words(bias: float | None) -> str:
     if float(size) == 0:
         return BIAS_PHRASES["same"]
     unit = "level" if size == "1.00" else "levels"
-    return BIAS_PHRASES["higher" if bias > 0 else "lower"].format(size=size, unit=unit)
+    side = BIAS_PHRASES["higher" if bias > 0 else "lower"].format(size=size, unit=unit)
+    effect = leaning(bias)
+    return side + (BIAS_PHRASES[effect] if effect != MISSING else "")
 
 
 def leaning(bias: float | None) -> str:
