@@ -190,7 +190,7 @@ def test_published_radiologist_example_gives_the_published_weighted_kappa():
 
 
 def test_kappa_equals_the_covariance_form_with_population_moments():
-    """Second, independent check (RATING-SCIENCE.md): QWK = 2 cov(x,t) / (var x + var t +
+    """Second, independent check (docs/rating-science.md): QWK = 2 cov(x,t) / (var x + var t +
     (mean x - mean t)^2), population moments, computed here with plain numpy floats."""
     reference, rating = _table_to_vectors(RADIOLOGISTS)
     rng = np.random.default_rng(7)
