@@ -27,6 +27,8 @@ PAGE_TYPES = {
     "notebook": "notebooks/trainer-workshop/",
     "trainers: workshop": "workshops/",
     "trainers: response files": "responses/",
+    "trainers: rating science": "rating-science/",
+    "about: how raterkit is built": "stack/",
 }
 
 
