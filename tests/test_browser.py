@@ -222,3 +222,14 @@ def test_script_injection_in_framework_text_shows_as_text_and_runs_nothing(page,
     assert "<img src=x onerror=\"window.__pwned='definition'\">" in page.locator("article").inner_text()
     assert page.locator("article img").count() == 0
     assert messages == []
+
+
+def test_a_malformed_pair_link_opens_the_first_pair_and_the_picker_works(page, seed_url):
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(seed_url + CP1 + "compare/#pair-%E0%A4-vs-I")
+    assert page.locator(".rk-pair:not([hidden])").get_attribute("id") == "pair-I-vs-II"
+    page.select_option("#rk-from", "II")
+    page.select_option("#rk-to", "IV")
+    assert page.locator(".rk-pair:not([hidden])").get_attribute("id") == "pair-II-vs-IV"
+    assert errors == []

@@ -1,6 +1,7 @@
 /* raterkit: the two-select level picker on "Compare two levels" pages.
    Shows one pair at a time without reloading; the pair is kept in the address (#pair-I-vs-III)
-   so it can be linked. Runs again after Material's instant navigation. */
+   so it can be linked. Runs again after Material's instant navigation. Builds no markup and no
+   selector from data: levels are matched by comparing values; a malformed link opens the first pair. */
 (function () {
   "use strict";
 
@@ -28,7 +29,9 @@
       }
     }
 
-    var m = /^#pair-(.+)-vs-(.+)$/.exec(decodeURIComponent(location.hash));
+    var hash = location.hash;
+    try { hash = decodeURIComponent(hash); } catch (e) { /* a malformed %-escape: match it as it is */ }
+    var m = /^#pair-(.+)-vs-(.+)$/.exec(hash);
     if (m) {
       var hasA = Array.prototype.some.call(from.options, function (o) { return o.value === m[1]; });
       var hasB = Array.prototype.some.call(to.options, function (o) { return o.value === m[2]; });
