@@ -23,6 +23,7 @@ from statsmodels.stats.inter_rater import aggregate_raters
 from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 
 import raterkit.agreement as agreement
+import raterkit.rules as rules
 from raterkit.agreement import (
     compare_rounds,
     discuss_first,
@@ -361,7 +362,7 @@ def test_rater_table_names_each_known_rater_effect():
     assert table.loc["ana", "exact"] == pytest.approx(37 / 40)
     assert table.loc["ben", "bias"] == pytest.approx(0.8)
     assert table.loc["cho", "bias"] == pytest.approx(-0.8)
-    assert table.loc["dev", "sd_ratio"] < agreement.CENTRAL_SD_RATIO
+    assert table.loc["dev", "sd_ratio"] < rules.CENTRAL_SD_RATIO
     assert table.loc["dev", "middle_share"] == 1.0 > table.loc["dev", "key_middle_share"]
     assert table.loc["eli", "n"] == 39
 

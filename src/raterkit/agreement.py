@@ -41,13 +41,6 @@ from .rules import (
 from .rules import check_n_levels as _check_n_levels
 
 __all__ = [
-    "BIAS_THRESHOLD",
-    "CENTRAL_SD_RATIO",
-    "DISCUSS_DISAGREEMENT",
-    "DISCUSS_DISTANCE",
-    "HALO_SD_RATIO",
-    "INCONSISTENT_SD",
-    "MIN_ITEMS_FOR_EFFECTS",
     "compare_rounds",
     "discuss_first",
     "fleiss_items",

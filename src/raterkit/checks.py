@@ -194,10 +194,8 @@ def resolve_reference(
             None,
             None,
             [
-                Problem(
-                    doc.path,
-                    doc.line_of(where),
-                    field_path(where),
+                doc.problem(
+                    where,
                     f"no framework has the id '{entry['framework']}'",
                     f"Known frameworks: {', '.join(sorted(frameworks)) or 'none'}.",
                 )
@@ -212,10 +210,8 @@ def resolve_reference(
             fw,
             None,
             [
-                Problem(
-                    doc.path,
-                    doc.line_of(where),
-                    field_path(where),
+                doc.problem(
+                    where,
                     f"framework '{fw.id}' has no competency '{entry['competency']}'",
                     f"Its competencies: {', '.join(c.id for c in fw.competencies)}.",
                 )
@@ -228,10 +224,8 @@ def resolve_reference(
             fw,
             comp,
             [
-                Problem(
-                    doc.path,
-                    doc.line_of(where),
-                    field_path(where),
+                doc.problem(
+                    where,
                     f"competency '{comp.id}' has no criterion '{crit}'",
                     f"Its criteria: {', '.join(c.id for c in comp.criteria)}.",
                 )

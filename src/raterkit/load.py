@@ -74,14 +74,13 @@ def _framework_checks(doc: YamlDoc) -> list[Problem]:
                     loc: tuple[Any, ...] = base + ("descriptors", level, crit)
                     implicit = "criteria" not in comp
                     out.append(
-                        Problem(
-                            doc.path,
-                            doc.line_of(loc, key=True),
-                            field_path(loc),
+                        doc.problem(
+                            loc,
                             f"'{crit}' is not a criterion of this competency ({', '.join(crit_ids)})",
                             "This competency lists no criteria, so its statements go under 'overall'."
                             if implicit
                             else "Use one of the criterion ids listed under 'criteria', or add the criterion there.",
+                            key=True,
                         )
                     )
                 all_text += [s for s in as_list(statements) if isinstance(s, str)]
@@ -95,10 +94,8 @@ def _framework_checks(doc: YamlDoc) -> list[Problem]:
         if isinstance(text, str) and text and not any(text in t for t in all_text):
             loc = ("placeholders", pi, "text")
             out.append(
-                Problem(
-                    doc.path,
-                    doc.line_of(loc),
-                    field_path(loc),
+                doc.problem(
+                    loc,
                     f"the placeholder '{text}' does not appear in any statement",
                     "Copy the placeholder exactly as the statements write it, or remove it.",
                 )
@@ -128,10 +125,8 @@ def _plan_checks(doc: YamlDoc, loc: tuple, plan: dict, comp: dict, level_ids: li
         if lo > hi:
             where = loc + ("results", "required")
             out.append(
-                Problem(
-                    doc.path,
-                    doc.line_of(where),
-                    field_path(where),
+                doc.problem(
+                    where,
                     f"min ({lo}) is greater than max ({hi})",
                     "Swap them.",
                 )
@@ -139,10 +134,8 @@ def _plan_checks(doc: YamlDoc, loc: tuple, plan: dict, comp: dict, level_ids: li
         elif isinstance(items, list) and not lo <= len(items) <= hi:
             where = loc + ("results", "items")
             out.append(
-                Problem(
-                    doc.path,
-                    doc.line_of(where),
-                    field_path(where),
+                doc.problem(
+                    where,
                     f"{len(items)} result{'s' if len(items) != 1 else ''} listed; between {lo} and {hi} are required",
                     f"A plan element must list at least {lo} and at most {hi} measurable results.",
                 )
@@ -152,10 +145,8 @@ def _plan_checks(doc: YamlDoc, loc: tuple, plan: dict, comp: dict, level_ids: li
     if isinstance(minimum, int) and isinstance(value, int) and value < minimum:
         where = loc + ("weight", "value")
         out.append(
-            Problem(
-                doc.path,
-                doc.line_of(where),
-                field_path(where),
+            doc.problem(
+                where,
                 f"weight {value}% is below this element's minimum of {minimum}%",
                 f"Give the element a weight of at least {minimum}%.",
             )
@@ -166,20 +157,16 @@ def _plan_checks(doc: YamlDoc, loc: tuple, plan: dict, comp: dict, level_ids: li
         where = loc + ("standards", "level")
         if str(level) not in level_ids:
             out.append(
-                Problem(
-                    doc.path,
-                    doc.line_of(where),
-                    field_path(where),
+                doc.problem(
+                    where,
                     f"'{level}' is not a level of this scale ({', '.join(level_ids)})",
                     "Name the level whose descriptors are the standards, e.g. 3 for Fully Successful.",
                 )
             )
         elif not any(as_dict(comp.get("descriptors")).get(k) for k in (level, str(level))):
             out.append(
-                Problem(
-                    doc.path,
-                    doc.line_of(where),
-                    field_path(where),
+                doc.problem(
+                    where,
                     f"no descriptors are given for level '{level}'",
                     f"Write the standards as this competency's descriptors under '{level}'.",
                 )

@@ -63,10 +63,8 @@ def load_quizzes(paths: list[Path], catalog: Catalog) -> tuple[dict[str, Quiz], 
             iid = str(item.get("id", ""))
             if iid and iid in item_first and item_first[iid] != doc.path:
                 found.append(
-                    Problem(
-                        doc.path,
-                        doc.line_of(loc + ("id",)),
-                        field_path(loc + ("id",)),
+                    doc.problem(
+                        loc + ("id",),
                         f"item id '{iid}' is already used in {item_first[iid]}",
                         "Item ids must be unique across all quizzes, because responses name items by id alone.",
                     )
@@ -80,10 +78,8 @@ def load_quizzes(paths: list[Path], catalog: Catalog) -> tuple[dict[str, Quiz], 
             ref = item.get("reference")
             if ref is not None and str(ref) not in [lv.id for lv in fw.scale]:
                 found.append(
-                    Problem(
-                        doc.path,
-                        doc.line_of(loc + ("reference",)),
-                        field_path(loc + ("reference",)),
+                    doc.problem(
+                        loc + ("reference",),
                         f"'{ref}' is not a level of this scale ({', '.join(lv.id for lv in fw.scale)})",
                         "The reference must be a level id of the item's framework.",
                     )
@@ -92,10 +88,8 @@ def load_quizzes(paths: list[Path], catalog: Catalog) -> tuple[dict[str, Quiz], 
                 if str(cite) not in known:
                     cloc = loc + ("cites", ci)
                     found.append(
-                        Problem(
-                            doc.path,
-                            doc.line_of(cloc),
-                            field_path(cloc),
+                        doc.problem(
+                            cloc,
                             f"'{cite}' is not the address of any statement",
                             "An address is framework/competency/level/criterion/n, e.g. acqdemo-cp1-customer-relations/customer-relations/III/customer-needs/1; run 'raterkit addresses' to list them.",
                         )
@@ -104,10 +98,8 @@ def load_quizzes(paths: list[Path], catalog: Catalog) -> tuple[dict[str, Quiz], 
         if len(scales) > 1:
             i = sorted(scales.values())[1]
             found.append(
-                Problem(
-                    doc.path,
-                    doc.line_of(("items", i, "framework")),
-                    field_path(("items", i, "framework")),
+                doc.problem(
+                    ("items", i, "framework"),
                     "this item's framework has a different scale from the quiz's first item",
                     "A quiz is scored on one scale: put items of frameworks with other scales in a quiz of their own.",
                 )
@@ -131,10 +123,8 @@ def _vignette_problems(doc, items: list) -> list[Problem]:
         if len(members) < 2:
             loc = ("items", members[0], "vignette")
             out.append(
-                Problem(
-                    doc.path,
-                    doc.line_of(loc),
-                    field_path(loc),
+                doc.problem(
+                    loc,
                     f"vignette '{vignette}' has only this item",
                     "A vignette is one behaviour rated on several criteria: give two or more items the same vignette id, or remove it.",
                 )
@@ -145,10 +135,8 @@ def _vignette_problems(doc, items: list) -> list[Problem]:
                 if str(item.get(key, "")).split() != str(first.get(key, "")).split():
                     loc = ("items", i, key)
                     out.append(
-                        Problem(
-                            doc.path,
-                            doc.line_of(loc),
-                            field_path(loc),
+                        doc.problem(
+                            loc,
                             f"differs from the first item of vignette '{vignette}' (line {doc.line_of(('items', members[0], key))})",
                             f"Items of one vignette show the same behaviour: give them the same {key}.",
                         )
@@ -167,10 +155,8 @@ def _vignette_problems(doc, items: list) -> list[Problem]:
                 )
             elif str(crit) in seen_criteria:
                 out.append(
-                    Problem(
-                        doc.path,
-                        doc.line_of(loc),
-                        field_path(loc),
+                    doc.problem(
+                        loc,
                         f"vignette '{vignette}' already rates '{crit}' (line {seen_criteria[str(crit)]})",
                         "Rate each criterion once per vignette.",
                     )

@@ -152,6 +152,11 @@ class _Entry:
     problem: Problem | None = None
 
 
+def _unusable(path: str, line: int, field: str, message: str, hint: str = "") -> _Entry:
+    """A row that cannot be used: no cells, and the problem that says why."""
+    return _Entry(path, line, {}, Problem(path, line, field, message, hint))
+
+
 def _shown(path: Path) -> str:
     return shown_path(path)
 
@@ -254,18 +259,13 @@ def _read_csv(text: str, shown: str) -> list[_Entry | Problem]:
                 word = "cell" if len(cells) == 1 else "cells"
                 shown_sep = "tab" if sep == "\t" else f"'{sep}'"
                 out.append(
-                    _Entry(
+                    _unusable(
                         shown,
                         start,
-                        {},
-                        Problem(
-                            shown,
-                            start,
-                            "",
-                            f"this row has {len(cells)} {word} but the header on line {header_line} has {len(header)}; row skipped",
-                            f"Give every row one cell per column ({', '.join(h for h in header if h)}). "
-                            f'A {shown_sep} inside a cell needs the cell in double quotes, e.g. "Smith{sep} Ana".',
-                        ),
+                        "",
+                        f"this row has {len(cells)} {word} but the header on line {header_line} has {len(header)}; row skipped",
+                        f"Give every row one cell per column ({', '.join(h for h in header if h)}). "
+                        f'A {shown_sep} inside a cell needs the cell in double quotes, e.g. "Smith{sep} Ana".',
                     )
                 )
                 continue
@@ -448,13 +448,8 @@ def _read_json(text: str, shown: str) -> list[_Entry | Problem]:
         line = line_at(offset)
         if not isinstance(block, dict):
             out.append(
-                _Entry(
-                    shown,
-                    line,
-                    {},
-                    Problem(
-                        shown, line, "", f"entry {number} is {_describe(block)}, not an object; row skipped", JSON_HINT
-                    ),
+                _unusable(
+                    shown, line, "", f"entry {number} is {_describe(block)}, not an object; row skipped", JSON_HINT
                 )
             )
             continue
@@ -464,17 +459,12 @@ def _read_json(text: str, shown: str) -> list[_Entry | Problem]:
         responses = block["responses"]
         if not isinstance(responses, _Arr):  # every JSON array at this depth was parsed as an _Arr
             out.append(
-                _Entry(
+                _unusable(
                     shown,
                     line,
-                    {},
-                    Problem(
-                        shown,
-                        line,
-                        "responses",
-                        f"expected a list of responses, found {_describe(responses)}; row skipped",
-                        JSON_HINT,
-                    ),
+                    "responses",
+                    f"expected a list of responses, found {_describe(responses)}; row skipped",
+                    JSON_HINT,
                 )
             )
             continue
@@ -483,17 +473,12 @@ def _read_json(text: str, shown: str) -> list[_Entry | Problem]:
             line = line_at(at)
             if not isinstance(response, dict):
                 out.append(
-                    _Entry(
+                    _unusable(
                         shown,
                         line,
-                        {},
-                        Problem(
-                            shown,
-                            line,
-                            "",
-                            f"response {n} is {_describe(response)}, not an object; row skipped",
-                            'Write each response as an object, e.g. {"item": "cp1-01", "rating": "III"}.',
-                        ),
+                        "",
+                        f"response {n} is {_describe(response)}, not an object; row skipped",
+                        'Write each response as an object, e.g. {"item": "cp1-01", "rating": "III"}.',
                     )
                 )
                 continue
@@ -510,17 +495,12 @@ def _json_entry(shown: str, line: int, response: dict, outer: dict) -> _Entry:
             continue
         text = _as_text(values[name])
         if text is None:
-            return _Entry(
+            return _unusable(
                 shown,
                 line,
-                {},
-                Problem(
-                    shown,
-                    line,
-                    name,
-                    f"expected text, found {_describe(values[name])}; row skipped",
-                    f'Write the {name} as text in quotes, e.g. "{_EXAMPLES[name]}".',
-                ),
+                name,
+                f"expected text, found {_describe(values[name])}; row skipped",
+                f'Write the {name} as text in quotes, e.g. "{_EXAMPLES[name]}".',
             )
         cells[name] = text
     return _Entry(shown, line, cells)

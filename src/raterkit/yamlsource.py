@@ -47,6 +47,10 @@ class YamlDoc:
                 return line
         return line
 
+    def problem(self, loc: tuple[Any, ...], message: str, hint: str = "", *, key: bool = False) -> Problem:
+        """A problem with the value at ``loc`` (or its key): this file, its line, the field's path."""
+        return Problem(self.path, self.line_of(loc, key=key), field_path(loc), message, hint)
+
 
 def field_path(loc: tuple[Any, ...]) -> str:
     """``('competencies', 0, 'criteria', 2, 'id')`` -> ``competencies[0].criteria[2].id``."""
