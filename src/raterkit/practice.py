@@ -33,7 +33,7 @@ from .words import MISSING, bias_words, decimal, percent
 
 try:  # optional: without it (or where widgets do not show) the trainee edits the answers cell
     import ipywidgets as widgets
-except ImportError:  # pragma: no cover - exercised by loading this module with ipywidgets hidden
+except ImportError:  # tests load a copy of this module with ipywidgets hidden
     widgets = None
 
 __all__ = ["NO_WIDGETS", "Feedback", "FeedbackItem", "Practice"]
