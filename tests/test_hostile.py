@@ -150,3 +150,40 @@ def test_problems_quoting_file_content_are_printed_visibly(tmp_path, capsys):
     main(["score", str(path), "--data", str(RESPONSE_DATA)])
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\\x1b[2JIV" in err
+
+
+# --------------------------------------------------------------------------------------------
+# Identity by case: level ids unique ignoring case; rater names trimmed, near-duplicates reported
+
+
+@pytest.mark.parametrize("second", ["LO", "Lo", "lO"])
+def test_level_ids_that_differ_only_in_case_are_refused(tmp_path, capsys, monkeypatch, second):
+    text = (TESTS / "cases" / "validate" / "01-valid-framework" / "sample.yaml").read_text(encoding="utf-8")
+    (tmp_path / "sample.yaml").write_text(text.replace("{id: mid,", f"{{id: {second},").replace("id: low", "id: lo"))
+    monkeypatch.chdir(tmp_path)
+    code = main(["validate", "."])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"sample.yaml:6: scale[1].id: id '{second}' differs from 'lo' (line 5) only in case" in out
+
+
+@pytest.mark.parametrize(
+    "names",
+    [["Ana", "ana ", "ANA"], ["Ana Ruiz", "Ana  Ruiz", "ana ruiz"], ["Bo", " Bo"], ["Ümit", "ümit"]],
+)
+def test_rater_names_are_trimmed_and_near_duplicates_named_with_their_lines(tmp_path, capsys, monkeypatch, names):
+    from raterkit.responses import read_responses
+
+    monkeypatch.chdir(tmp_path)
+    path = Path("answers.csv")
+    path.write_text("rater,item,rating\n" + "".join(f"{n},q{i},I\n" for i, n in enumerate(names)), encoding="utf-8")
+    rs = read_responses([path], levels=["I", "II"])
+    distinct = list(dict.fromkeys(n.strip() for n in names))
+    assert rs.raters() == distinct and rs.kept == len(names)
+    if len(distinct) > 1:
+        assert len(rs.notes) == 1 and rs.notes[0].line == 2
+        assert all(f"'{n}' answers.csv:{line}" in rs.notes[0].message for line, n in enumerate(distinct, start=2))
+        main(["agreement", str(path), "--levels", "I,II"])
+        assert "warning: " in capsys.readouterr().err
+    else:
+        assert rs.notes == []

@@ -163,23 +163,33 @@ def as_dict(value: Any) -> dict[Any, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def duplicate_ids(doc: YamlDoc, items: list[Any], loc: tuple[Any, ...], what: str) -> Iterable[Problem]:
-    first: dict[str, int | None] = {}
+def duplicate_ids(
+    doc: YamlDoc, items: list[Any], loc: tuple[Any, ...], what: str, *, fold_case: bool = False
+) -> Iterable[Problem]:
+    """A problem for every id already used by an earlier item of the list. With ``fold_case``,
+    ids that differ only in case count as the same (level ids: ratings name levels in any case)."""
+    first: dict[str, tuple[str, int | None]] = {}
     for i, item in enumerate(items):
         if not isinstance(item, dict) or "id" not in item:
             continue
         ident = str(item["id"])
         line = doc.line_of(loc + (i, "id"))
-        if ident in first:
-            yield Problem(
-                doc.path,
-                line,
-                field_path(loc + (i, "id")),
+        seen = ident.casefold() if fold_case else ident
+        if seen not in first:
+            first[seen] = (ident, line)
+        elif first[seen][0] == ident:
+            yield doc.problem(
+                loc + (i, "id"),
                 f"duplicate id '{ident}'",
-                f"This id is already used on line {first[ident]}. Give each {what} its own id.",
+                f"This id is already used on line {first[seen][1]}. Give each {what} its own id.",
             )
         else:
-            first[ident] = line
+            yield doc.problem(
+                loc + (i, "id"),
+                f"id '{ident}' differs from '{first[seen][0]}' (line {first[seen][1]}) only in case",
+                f"Ratings may name a {what} in any case, so '{ident}' and '{first[seen][0]}' would be "
+                f"the same {what}. Give each {what} an id that differs by more than case.",
+            )
 
 
 def resolve_reference(

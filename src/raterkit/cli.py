@@ -186,6 +186,8 @@ def _read_checked(args: argparse.Namespace, responses) -> int | None:
     """Print the problems of a read; an exit code when there is nothing to go on with."""
     for problem in responses.problems:
         _say(str(problem))
+    for note in responses.notes:
+        _say("warning: " + str(note))
     if responses.spans_quizzes:
         _say(responses.summary_line())
         return 2

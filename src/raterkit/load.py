@@ -47,7 +47,7 @@ def _framework_checks(doc: YamlDoc) -> list[Problem]:
     data = as_dict(doc.data)
     out: list[Problem] = []
     scale = as_list(data.get("scale"))
-    out += duplicate_ids(doc, scale, ("scale",), "level")
+    out += duplicate_ids(doc, scale, ("scale",), "level", fold_case=True)
     level_ids = _ids(scale)
     comps = as_list(data.get("competencies"))
     out += duplicate_ids(doc, comps, ("competencies",), "competency")

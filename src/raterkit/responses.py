@@ -102,6 +102,8 @@ class ResponseSet:
     quiz: str | None = None
     #: Quizzes the rows belong to when they span more than one and no quiz was named.
     spans_quizzes: list[str] = field(default_factory=list)
+    #: Warnings that skip no row: rater names that differ only in case or spacing.
+    notes: list[Problem] = field(default_factory=list)
 
     def raters(self) -> list[str]:
         """Rater names in the order they first appear in the files."""
@@ -715,7 +717,32 @@ def read_responses(
         key=key,
         quiz=chosen,
         spans_quizzes=spans,
+        notes=_near_duplicate_raters(rows),
     )
+
+
+def _near_duplicate_raters(rows: list[ResponseRow]) -> list[Problem]:
+    """Rater names that differ only in case or inner spacing ('Ana', 'ana', 'ANA') are kept apart,
+    since raterkit cannot know they are one person, but the user is told, with the lines."""
+    spellings: dict[str, dict[str, ResponseRow]] = {}
+    for row in rows:
+        spellings.setdefault(" ".join(row.rater.casefold().split()), {}).setdefault(row.rater, row)
+    notes = []
+    for names in spellings.values():
+        if len(names) > 1:
+            first = list(names.values())
+            where = ", ".join(f"'{name}' {row.path}:{row.line}" for name, row in names.items())
+            notes.append(
+                Problem(
+                    first[0].path,
+                    first[0].line,
+                    "rater",
+                    f"{len(names)} rater names differ only in case or spacing, so they are scored as "
+                    f"{len(names)} raters: {where}",
+                    "If they are one person, write the name the same way in every row.",
+                )
+            )
+    return notes
 
 
 def _blank(entry: _Entry, blank: list[str]) -> Problem:
