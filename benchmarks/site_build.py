@@ -26,9 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from raterkit.load import load_catalog  # noqa: E402
-from raterkit.site.notebookpages import notebook_nav, notebook_pages, read_notebooks  # noqa: E402
-from raterkit.site.pages import SiteSettings, generate, nav  # noqa: E402
-from raterkit.site.plugin import ASSET_DIR, CSS, JS, _insert_nav  # noqa: E402
+from raterkit.site.compose import SiteSettings, build_site, insert_nav, site_notebooks  # noqa: E402
+from raterkit.site.plugin import ASSET_DIR, CSS, JS  # noqa: E402
 
 
 def build(project: Path, out: Path) -> tuple[float, int]:
@@ -65,10 +64,9 @@ def prerendered_project(dest: Path) -> Path:
     catalog, problems = load_catalog([project / "frameworks", project / "quiz"])
     assert not problems
     settings = SiteSettings(office=plugin_cfg.get("office") or None)
-    notebooks = read_notebooks(project / "notebooks")
-    generated_nav = nav(catalog)
-    generated_nav["raterkit:notebooks"] = notebook_nav(notebooks)
-    for page in generate(catalog, settings) + notebook_pages(notebooks, settings):
+    notebooks = site_notebooks(project / "notebooks", settings)
+    pages, generated_nav = build_site(catalog, settings, notebooks)
+    for page in pages:
         target = project / "docs" / page.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(page.markdown, encoding="utf-8")
@@ -79,7 +77,7 @@ def prerendered_project(dest: Path) -> Path:
     for name in CSS + JS:
         shutil.copy2(assets / name, project / "docs" / ASSET_DIR / name)
     config["plugins"] = [p for p in config["plugins"] if not (isinstance(p, dict) and "raterkit" in p)]
-    config["nav"] = _insert_nav(config["nav"], generated_nav)
+    config["nav"] = insert_nav(config["nav"], generated_nav)
     config["extra_css"] = [f"{ASSET_DIR}/{n}" for n in CSS]
     config["extra_javascript"] = [f"{ASSET_DIR}/{n}" for n in JS]
     (project / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")

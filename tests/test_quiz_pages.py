@@ -9,30 +9,33 @@ from pathlib import Path
 import pytest
 
 from raterkit.model import PassRuleSpec, anchor
+from raterkit.rules import resolve_pass_rule
 from raterkit.scoring import PassRule
-from raterkit.site.pages import SiteSettings, generate, nav
+from raterkit.site.compose import build_site
+from raterkit.site.page import SiteSettings
 from raterkit.site.quizpages import (
     ANSWER_KEYS,
     ItemPayload,
     LevelPayload,
     QuizPayload,
     RulePayload,
-    pass_rule,
+    nav,
     quiz_path,
     read_payload,
 )
+from raterkit.words import BIAS_PHRASES
 
 JS = Path(__file__).resolve().parent.parent / "src" / "raterkit" / "site" / "assets" / "rk-quiz.js"
 
 
 @pytest.fixture(scope="module")
 def practice(catalog):
-    return {p.path: p for p in generate(catalog, SiteSettings())}
+    return {p.path: p for p in build_site(catalog, SiteSettings())[0]}
 
 
 @pytest.fixture(scope="module")
 def assessment(catalog):
-    return {p.path: p for p in generate(catalog, SiteSettings(assessment=True))}
+    return {p.path: p for p in build_site(catalog, SiteSettings(assessment=True))[0]}
 
 
 def test_every_quiz_has_a_page_listed_in_the_index_and_the_navigation(catalog, practice):
@@ -145,11 +148,11 @@ def test_behaviour_text_is_escaped_on_the_page(catalog, practice):
 
 def test_a_quiz_pass_rule_overrides_only_the_values_it_states(catalog):
     quiz = catalog.quizzes["cp3-customer-relations"]
-    assert pass_rule(quiz, 3) == PassRule.default_for(3)
+    assert resolve_pass_rule(quiz.pass_rule, 3) == PassRule.default_for(3)
     stricter = quiz.model_copy(update={"pass_rule": PassRuleSpec(exact=0.9)})
-    assert pass_rule(stricter, 3) == PassRule(exact=0.9, within_one=0.95, max_abs_bias=0.5)
+    assert resolve_pass_rule(stricter.pass_rule, 3) == PassRule(exact=0.9, within_one=0.95, max_abs_bias=0.5)
     looser = quiz.model_copy(update={"pass_rule": PassRuleSpec(within_one=0.8, max_abs_bias=1)})
-    assert pass_rule(looser, 4) == PassRule(exact=0.7, within_one=0.8, max_abs_bias=1)
+    assert resolve_pass_rule(looser.pass_rule, 4) == PassRule(exact=0.7, within_one=0.8, max_abs_bias=1)
 
 
 def test_assessment_mode_pages_carry_no_reference_rationale_or_cites(catalog, assessment):
@@ -177,3 +180,10 @@ def test_no_other_generated_page_mentions_a_quiz_item(catalog, practice):
             for item in quiz.items:
                 assert item.rationale[:60] not in page.markdown, path
                 assert item.behaviour[:60] not in page.markdown, path
+
+
+def test_the_payload_gives_the_script_the_bias_wording_in_practice_only(catalog, practice, assessment):
+    for quiz in catalog.quizzes.values():
+        data = read_payload(practice[quiz_path(quiz)].markdown)
+        assert data["bias_words"] == BIAS_PHRASES
+        assert "bias_words" not in read_payload(assessment[quiz_path(quiz)].markdown)

@@ -8,7 +8,11 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 from support import ROOT, copy_project, mkdocs_build
+
+pytestmark = [pytest.mark.slow]
 
 
 def _tree_digest(folder: Path) -> dict[str, str]:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import html as htmllib
+import re
 from pathlib import Path
 
+import markdown as pymarkdown
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from raterkit.compare import changed_share, word_diff
 from raterkit.load import Catalog, load_catalog, load_framework
+from raterkit.site import frameworkpages, quizpages
+from raterkit.site.compose import build_site, insert_nav
+from raterkit.site.frameworkpages import NAV_LIMIT, nav
 from raterkit.site.html import href, md, url_of
-from raterkit.site.pages import NAV_LIMIT, SiteSettings, generate, nav
+from raterkit.site.page import Glossary, SiteSettings
 from support import FRAMEWORKS, update_golden
 
 GOLDEN = Path(__file__).parent / "golden" / "pages"
@@ -22,7 +28,7 @@ def _snapshot_pages():
     """The odd-shape fixture's pages and two seed pages (a matrix and the plan element)."""
     catalog, problems = load_catalog([FRAMEWORKS, FIXTURE])
     assert problems == []
-    pages = generate(catalog, SiteSettings(office="Trade Compliance Center"))
+    pages, _ = build_site(catalog, SiteSettings(office="Trade Compliance Center"))
     keep = (
         "frameworks/odd-shape-test/",
         "frameworks/acqdemo-cp1-customer-relations/matrix.md",
@@ -93,8 +99,42 @@ def test_links_between_generated_pages_follow_mkdocs_urls():
 
 
 def test_markdown_syntax_in_titles_is_disarmed():
-    assert md("[x](javascript:alert(1))") == r"\[x\]\(javascript\:alert\(1\)\)"
+    # ':' is not a Markdown escape: a backslash before it would show on the page (see below).
+    assert md("[x](javascript:alert(1))") == r"\[x\]\(javascript:alert\(1\)\)"
     assert md("<b>") == "&lt;b&gt;"
+
+
+def test_a_heading_shows_its_text_as_written():
+    """Only characters Markdown unescapes get a backslash, and no character reference is split
+    (the quiz heading showed 'Career Path 1)\\: rating practice'; the crosswalk's table of
+    contents showed 'customers&#x27; problems' after '&\\#x27;' in the heading)."""
+    markdown = pymarkdown.Markdown(extensions=["toc", "attr_list", "md_in_html", "abbr"])
+    for text in [
+        "Customer Relations (Career Path 1): rating practice",
+        "Solving customers' problems",
+        'A & B < C > D "quoted" | ~ ^ = #1 *x* _y_ `z` {: .c} [l](u) \\ !',
+    ]:
+        html = markdown.reset().convert(f"## {md(text)}")
+        heading = re.fullmatch(r'<h2 id="[^"]*">(.*)</h2>', html)
+        assert heading, html
+        assert htmllib.unescape(heading.group(1)) == text
+        assert htmllib.unescape(markdown.toc_tokens[0]["name"]) == text
+
+
+def test_glossary_terms_are_found_in_the_text_before_it_is_escaped():
+    glossary = Glossary({"quot": "A quotation.", "amp": "An amplifier.", "lt": "A <b>lieutenant</b>."})
+    marked = glossary.mark('He said "quot" & the amp < lt.', set())
+    assert marked.count("<abbr") == 3
+    assert marked == (
+        'He said &quot;<abbr title="A quotation." tabindex="0">quot</abbr>&quot; &amp; the '
+        '<abbr title="An amplifier." tabindex="0">amp</abbr> &lt; '
+        '<abbr title="A &lt;b&gt;lieutenant&lt;/b&gt;." tabindex="0">lt</abbr>.'
+    )
+    # Entities that spell a term are left whole; each term is explained once per page.
+    seen: set[str] = set()
+    assert glossary.mark('"&<', seen) == "&quot;&amp;&lt;"
+    assert glossary.mark("amp and amp", seen).count("<abbr") == 1
+    assert glossary.mark("amp again", seen) == "amp again"
 
 
 def test_many_frameworks_are_listed_on_the_index_page_not_in_the_navigation():
@@ -107,8 +147,6 @@ def test_many_frameworks_are_listed_on_the_index_page_not_in_the_navigation():
 
 
 def test_without_a_nav_in_mkdocs_yml_every_generated_section_gets_a_plain_title(catalog):
-    from raterkit.site.pages import nav as site_nav
-    from raterkit.site.plugin import _insert_nav
-
-    titles = [next(iter(entry)) for entry in _insert_nav(None, site_nav(catalog))]
+    site_nav = {**frameworkpages.nav(catalog), **quizpages.nav(catalog)}
+    titles = [next(iter(entry)) for entry in insert_nav(None, site_nav)]
     assert titles == ["Home", "Frameworks", "Quizzes", "Across frameworks", "Glossary"]

@@ -1,8 +1,10 @@
-"""Small helpers that turn framework text into safe HTML and Markdown, and link pages together.
+"""Quoting helpers for the Markdown around the HTML fragments, and relative links between pages.
 
-Every string that comes from data passes through ``esc`` (HTML) or ``md`` (Markdown): framework
-text is shown as text, never interpreted, so ``<script>`` or ``[x](javascript:...)`` in a
-statement renders as visible characters and runs nothing.
+HTML fragments come from the templates (``page.py``), which escape every value. The Markdown
+around them (front matter, headings, link text, the navigation) is quoted here: ``esc`` for HTML,
+``md`` for a Markdown line, ``yaml_str`` for front matter. Framework text is shown as text,
+never interpreted, so ``<script>`` or ``[x](javascript:...)`` in a title renders as visible
+characters and runs nothing.
 """
 
 from __future__ import annotations
@@ -10,20 +12,25 @@ from __future__ import annotations
 import html
 import posixpath
 import re
-from collections.abc import Iterable
 
-from ..compare import Segment, word_diff
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~^=:])")
+#: Python-Markdown's escapable characters (``Markdown.ESCAPED_CHARS``) less ``>``, which ``esc``
+#: writes as ``&gt;``. A backslash before any other character stays on the page as a backslash.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!])")
 
 
 def esc(text: str) -> str:
+    """Text for an HTML context: ``& < > " '`` as character references."""
     return html.escape(text, quote=True)
 
 
 def md(text: str) -> str:
-    """Text for a Markdown context (headings, link text): HTML-escaped, Markdown syntax disarmed."""
-    return _MD_SPECIAL.sub(r"\\\1", esc(text))
+    """Text for a Markdown line (a heading, link text): Markdown syntax disarmed, HTML escaped.
+
+    Markdown characters are escaped first and only those a backslash escapes, so no character
+    reference (``&amp;``, ``&lt;``) is split and no backslash is left visible. Quotes stay as they
+    are: they mean nothing in Markdown text, and the table of contents shows them as written.
+    """
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=False)
 
 
 def yaml_str(text: str) -> str:
@@ -40,7 +47,8 @@ def url_of(path: str, directory_urls: bool = True) -> str:
 
 
 def href(from_path: str, to_path: str, fragment: str = "", directory_urls: bool = True) -> str:
-    """A relative link from one generated page to another (or to an anchor on it)."""
+    """A relative link from one generated page to another (or to an anchor on it), as text: the
+    templates escape it where it lands in an attribute."""
     here = url_of(from_path, directory_urls)
     there = url_of(to_path, directory_urls)
     base = posixpath.dirname(here) if here.endswith(".html") else here.rstrip("/")
@@ -49,53 +57,4 @@ def href(from_path: str, to_path: str, fragment: str = "", directory_urls: bool 
         rel = "./"
     elif rel and there.endswith("/") and not rel.endswith("/"):
         rel += "/"
-    return esc(rel + (f"#{fragment}" if fragment else "")) or "#"
-
-
-def segments_html(segments: Iterable[Segment], show: str) -> str:
-    """One side of a comparison: ``show='old'`` marks removed words, ``'new'`` marks added words."""
-    out = []
-    for seg in segments:
-        space = " " if seg.text.startswith(" ") else ""
-        if seg.op == "same":
-            out.append(esc(seg.text))
-        elif seg.op == "removed" and show == "old":
-            out.append(f"{space}<del>{esc(seg.text.lstrip())}</del>")
-        elif seg.op == "added" and show == "new":
-            out.append(f"{space}<ins>{esc(seg.text.lstrip())}</ins>")
-    return "".join(out).lstrip()
-
-
-class Glossary:
-    """Wraps glossary terms in ``<abbr>`` so their definitions show on hover, focus or tap."""
-
-    def __init__(self, terms: dict[str, str]):
-        self.terms = {k.lower(): v for k, v in terms.items()}
-        words = sorted(self.terms, key=len, reverse=True)
-        self._pattern = re.compile(r"\b(" + "|".join(map(re.escape, words)) + r")\b", re.IGNORECASE) if words else None
-
-    def mark(self, escaped: str, seen: set[str]) -> str:
-        """Explain the first use on a page of each term. ``escaped`` is HTML-escaped text (no tags);
-        ``seen`` holds the definitions already explained on this page."""
-        if self._pattern is None:
-            return escaped
-
-        def wrap(m: re.Match) -> str:
-            definition = self.terms[m.group(1).lower()]
-            if definition in seen:
-                return m.group(0)
-            seen.add(definition)
-            return f'<abbr title="{esc(definition)}" tabindex="0">{m.group(1)}</abbr>'
-
-        return self._pattern.sub(wrap, escaped)
-
-
-EMPTY_CELL = '<span class="rk-empty">Not described</span>'
-
-
-def diff_cells(old: str, new: str) -> tuple[str, str]:
-    """Two levels' text as side-by-side cells: removed words marked on the left, added on the right."""
-    if old and new:
-        segs = word_diff(old, new)
-        return segments_html(segs, "old"), segments_html(segs, "new")
-    return (esc(old) if old else EMPTY_CELL), (esc(new) if new else EMPTY_CELL)
+    return rel + (f"#{fragment}" if fragment else "") or "#"

@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .html import esc, md
-from .pages import GeneratedPage, SiteSettings, yaml_str
+from .html import esc, md, yaml_str
+from .page import GeneratedPage, SiteSettings
 
 NOTEBOOKS_DIR = "notebooks"
 
@@ -61,9 +61,9 @@ def read_notebooks(folder: Path) -> list[NotebookFile]:
     return files
 
 
-def notebook_pages(notebooks: list[NotebookFile], settings: SiteSettings) -> list[GeneratedPage]:
+def pages(notebooks: list[NotebookFile], settings: SiteSettings) -> list[GeneratedPage]:
     """An index of the notebooks and one page per notebook."""
-    pages = []
+    out = []
     for nb in notebooks:
         cells = json.loads(nb.content.decode("utf-8")).get("cells", [])
         name = nb.path.rsplit("/", 1)[1]
@@ -88,7 +88,7 @@ def notebook_pages(notebooks: list[NotebookFile], settings: SiteSettings) -> lis
             elif cell.get("cell_type") == "code":
                 fence = _fence(text)
                 parts += [f"{fence}python", text, fence, ""]
-        pages.append(GeneratedPage(nb.path[: -len(".ipynb")] + ".md", nb.title, "\n".join(parts)))
+        out.append(GeneratedPage(nb.path[: -len(".ipynb")] + ".md", nb.title, "\n".join(parts)))
     index = [
         "---",
         'title: "Notebooks"',
@@ -118,11 +118,13 @@ def notebook_pages(notebooks: list[NotebookFile], settings: SiteSettings) -> lis
         if nb.summary:
             index += [esc(nb.summary), ""]
         index += [f"[Read it]({stem}.md) · [Download {esc(name)}]({name})", ""]
-    pages.insert(0, GeneratedPage(f"{NOTEBOOKS_DIR}/index.md", "Notebooks", "\n".join(index)))
-    return pages
+    out.insert(0, GeneratedPage(f"{NOTEBOOKS_DIR}/index.md", "Notebooks", "\n".join(index)))
+    return out
 
 
-def notebook_nav(notebooks: list[NotebookFile]) -> list:
-    return [{"All notebooks": f"{NOTEBOOKS_DIR}/index.md"}] + [
+def nav(notebooks: list[NotebookFile]) -> dict[str, list | str]:
+    """The notebooks' navigation section, keyed by the marker that mkdocs.yml uses."""
+    entries = [{"All notebooks": f"{NOTEBOOKS_DIR}/index.md"}] + [
         {esc(nb.title): nb.path[: -len(".ipynb")] + ".md"} for nb in notebooks
     ]
+    return {"raterkit:notebooks": entries}

@@ -19,8 +19,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from ..load import load_catalog
-from .notebookpages import NotebookFile, notebook_nav, notebook_pages, read_notebooks
-from .pages import GeneratedPage, SiteSettings, generate, nav
+from .compose import GeneratedPage, NotebookFile, SiteSettings, build_site, insert_nav, site_notebooks
 
 log = logging.getLogger("mkdocs.plugins.raterkit")
 
@@ -43,7 +42,7 @@ class RaterkitPlugin(BasePlugin[RaterkitConfig]):
         self.notebooks: list[NotebookFile] = []
 
     def _paths(self, config) -> list[Path]:
-        root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+        root = _root(config)
         paths = [root / self.config.frameworks]
         quiz = root / self.config.quiz
         if quiz.is_dir():
@@ -66,16 +65,9 @@ class RaterkitPlugin(BasePlugin[RaterkitConfig]):
             directory_urls=config.use_directory_urls,
             assessment=assessment,
         )
-        self.catalog = catalog
-        self.pages = generate(catalog, settings)
-        generated_nav = nav(catalog)
-        # Practice notebooks give feedback against the key: not part of an assessment build.
-        root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
-        self.notebooks = [] if assessment else read_notebooks(root / self.config.notebooks)
-        # The index page always exists (it says so when there are none), so links to it hold.
-        self.pages += notebook_pages(self.notebooks, settings)
-        generated_nav["raterkit:notebooks"] = notebook_nav(self.notebooks)
-        config.nav = _insert_nav(config.nav, generated_nav)
+        self.notebooks = site_notebooks(_root(config) / self.config.notebooks, settings)
+        self.pages, generated_nav = build_site(catalog, settings, self.notebooks)
+        config.nav = insert_nav(config.nav, generated_nav)
         for name in CSS:
             config.extra_css.append(f"{ASSET_DIR}/{name}")
         for name in JS:
@@ -99,37 +91,12 @@ class RaterkitPlugin(BasePlugin[RaterkitConfig]):
     def on_serve(self, server, config, builder):
         for path in self._paths(config):
             server.watch(str(path))
-        notebooks = Path(config.config_file_path).parent / self.config.notebooks
+        notebooks = _root(config) / self.config.notebooks
         if notebooks.is_dir():
             server.watch(str(notebooks))
         return server
 
 
-def _insert_nav(user_nav, generated: dict) -> list:
-    """Replace the markers ('raterkit:frameworks', ...) in mkdocs.yml's nav with generated entries."""
-    if not user_nav:
-        out = [{"Home": "index.md"}]
-        titles = {
-            "raterkit:frameworks": "Frameworks",
-            "raterkit:quizzes": "Quizzes",
-            "raterkit:across": "Across frameworks",
-            "raterkit:notebooks": "Notebooks",
-            "raterkit:glossary": "Glossary",
-        }
-        ordered = [k for k in titles if generated.get(k)] + [k for k in generated if k not in titles and generated[k]]
-        return out + [{titles.get(k, k): generated[k]} for k in ordered]
-
-    def walk(node):
-        if isinstance(node, dict) and len(node) == 1:
-            ((title, value),) = node.items()
-            if isinstance(value, str) and value.startswith("raterkit:") and not generated.get(value):
-                return None  # a marker with nothing behind it (no notebooks, say)
-        if isinstance(node, list):
-            return [w for w in (walk(x) for x in node) if w is not None]
-        if isinstance(node, dict):
-            return {k: walk(v) for k, v in node.items()}
-        if isinstance(node, str) and node in generated:
-            return generated[node]
-        return node
-
-    return walk(user_nav)
+def _root(config) -> Path:
+    """The project folder: where mkdocs.yml is."""
+    return Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
