@@ -187,3 +187,59 @@ def test_rater_names_are_trimmed_and_near_duplicates_named_with_their_lines(tmp_
         assert "warning: " in capsys.readouterr().err
     else:
         assert rs.notes == []
+
+
+# --------------------------------------------------------------------------------------------
+# Good response rows are never lost: every physical row is read, counted, and kept or reported
+
+
+def _read(tmp_path, monkeypatch, raw: bytes):
+    from raterkit.responses import read_responses
+
+    monkeypatch.chdir(tmp_path)
+    Path("answers.csv").write_bytes(raw)
+    return read_responses(["answers.csv"], levels=["I", "II", "III", "IV"])
+
+
+GOOD = [f"R{i},q{i},II" for i in range(1, 7)]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "José,q0,I".encode("cp1252"),  # Latin-1
+        "Ana,q0,\xff\xfe".encode("latin-1"),  # stray bytes
+        b"\x80\x81\x82",  # no text at all
+        "Zoë,q0,I".encode("utf-16-le"),  # a line in another encoding
+    ],
+)
+def test_a_line_in_another_encoding_skips_only_itself(tmp_path, monkeypatch, bad):
+    raw = b"rater,item,rating\n" + "\n".join(GOOD[:3]).encode() + b"\n" + bad + b"\n" + "\n".join(GOOD[3:]).encode()
+    rs = _read(tmp_path, monkeypatch, raw)
+    assert [p.line for p in rs.problems] == [5] and "not UTF-8" in rs.problems[0].message
+    assert (rs.read, rs.kept, rs.skipped) == (7, 6, 1)
+
+
+@pytest.mark.parametrize("size", [10_001, 200_000, 2_000_000])
+def test_a_huge_cell_skips_only_its_row(tmp_path, monkeypatch, size):
+    raw = ("rater,item,rating\n" + "\n".join(GOOD[:2]) + f"\nAna,q9,{'I' * size}\n" + "\n".join(GOOD[2:])).encode()
+    rs = _read(tmp_path, monkeypatch, raw)
+    assert [p.line for p in rs.problems] == [4] and "characters long" in rs.problems[0].message
+    assert (rs.read, rs.kept, rs.skipped) == (7, 6, 1)
+
+
+@pytest.mark.parametrize(
+    "stray",
+    ['Ana,q9,"II', 'Ana,"q9,II', '"Ana,q9,II', 'Ana,q9,II"x"y"', 'Ana,q9,"I""I'],
+)
+def test_a_stray_quote_is_reported_and_the_rows_after_it_are_kept(tmp_path, monkeypatch, stray):
+    raw = ("rater,item,rating\n" + "\n".join(GOOD[:2]) + f"\n{stray}\n" + "\n".join(GOOD[2:]) + "\n").encode()
+    rs = _read(tmp_path, monkeypatch, raw)
+    assert {row.rater for row in rs.rows} >= {f"R{i}" for i in range(1, 7)}, [str(p) for p in rs.problems]
+    assert rs.read == rs.kept + rs.skipped and rs.read >= 7
+    assert all(p.line == 4 for p in rs.problems)
+
+
+def test_a_quoted_name_over_two_lines_is_still_one_row(tmp_path, monkeypatch):
+    rs = _read(tmp_path, monkeypatch, b'rater,item,rating\n"Ana\nRuiz",q1,I\nBo,q1,II\n')
+    assert [row.rater for row in rs.rows] == ["Ana\nRuiz", "Bo"] and rs.problems == []

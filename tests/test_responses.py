@@ -153,8 +153,8 @@ def test_a_single_path_may_be_given_without_a_list(here, demo):
     [
         (
             "latin1.csv",
-            "rater,item,rating\nJosé,q1,I\n".encode("cp1252"),
-            "latin1.csv:2: the file is not UTF-8 text (byte 0xe9 cannot be read)",
+            "ráter,item,rating\nJosé,q1,I\n".encode("cp1252"),  # no header can be read: the file is refused
+            "latin1.csv:1: this line is not UTF-8 text (byte 0xe1 cannot be read)",
         ),
         ("empty.csv", b"", "empty.csv:1: the file is empty"),
         ("blank.json", b"  \n\n", "blank.json:1: the file is empty"),
@@ -182,6 +182,15 @@ def test_an_unreadable_file_is_one_problem_and_counts_no_rows(here, demo, name, 
     assert headlines(rs) == [expected]
     assert rs.problems[0].hint
     assert (rs.read, rs.kept, rs.skipped) == (1, 1, 0)
+
+
+def test_one_line_that_is_not_utf8_is_skipped_and_every_other_row_kept(here, demo):
+    rows = ["rater,item,rating"] + [f"Ana{i},q1,I" for i in range(320)]
+    raw = "\n".join(rows).encode("utf-8") + "\nJosé,q2,II\nBo,q3,III\n".encode("cp1252")
+    write(here, "mixed.csv", raw)
+    rs = read_responses(["mixed.csv"], demo)
+    assert headlines(rs) == ["mixed.csv:322: this line is not UTF-8 text (byte 0xe9 cannot be read); row skipped"]
+    assert (rs.read, rs.kept, rs.skipped) == (322, 321, 1)
 
 
 def test_the_not_utf8_hint_says_how_to_save_from_excel(here, demo):

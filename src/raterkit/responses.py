@@ -41,7 +41,7 @@ import difflib
 import io
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from pathlib import Path
@@ -201,6 +201,11 @@ def _read_file(path: Path) -> list[_Entry | Problem]:
         raw = path.read_bytes()
     except OSError as exc:
         return [Problem(shown, None, "", f"cannot read the file ({exc.strerror})", "Check the path and permissions.")]
+    suffix = path.suffix.lower()
+    if suffix == ".csv" or (suffix != ".json" and raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] not in (b"{", b"[")):
+        if not raw.strip(b"\xef\xbb\xbf \t\r\n"):
+            return [_empty(shown)]
+        return _read_csv(raw, shown)  # decoded line by line: one bad line loses no other row
     try:
         text = raw.decode("utf-8-sig")  # Excel's "CSV UTF-8" starts with a byte-order mark
     except UnicodeDecodeError as exc:
@@ -211,18 +216,18 @@ def _read_file(path: Path) -> list[_Entry | Problem]:
             )
         ]
     if not text.strip():
-        return [
-            Problem(
-                shown,
-                1,
-                "",
-                "the file is empty",
-                "Export the responses again; a CSV file starts with the header rater,item,rating.",
-            )
-        ]
-    suffix = path.suffix.lower()
-    is_json = suffix == ".json" or (suffix != ".csv" and text.lstrip()[:1] in ("{", "["))
-    return _read_json(text, shown) if is_json else _read_csv(text, shown)
+        return [_empty(shown)]
+    return _read_json(text, shown)
+
+
+def _empty(shown: str) -> Problem:
+    return Problem(
+        shown,
+        1,
+        "",
+        "the file is empty",
+        "Export the responses again; a CSV file starts with the header rater,item,rating.",
+    )
 
 
 def _separator(header_line: str) -> str:
@@ -234,59 +239,174 @@ def _separator(header_line: str) -> str:
     return max(SEPARATORS, key=header_line.count)
 
 
-def _read_csv(text: str, shown: str) -> list[_Entry | Problem]:
-    first = next(line for line in text.splitlines() if line.strip())
-    sep = _separator(first)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
-    out: list[_Entry | Problem] = []
+#: A response row longer than this is skipped with a message (a real row is a few dozen characters).
+MAX_ROW_CHARS = 10_000
+#: Cells that never hold a line break: one that does was swallowed by a stray quote.
+_ONE_LINE_CELLS = ("item", "rating", "quiz", "timestamp")
+
+
+def _decoded_lines(raw: bytes, shown: str) -> tuple[list[str], list[_Entry]]:
+    """The file's physical lines as text, one by one: a line that is not UTF-8, or is far too long
+    to be a response row, is read as blank and reported, so every other row is kept."""
+    if raw.startswith(b"\xef\xbb\xbf"):  # Excel's "CSV UTF-8" starts with a byte-order mark
+        raw = raw[3:]
+    lines: list[str] = []
+    bad: list[_Entry] = []
+    for n, chunk in enumerate(raw.split(b"\n"), start=1):
+        try:
+            line = chunk.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            lines.append("")
+            bad.append(
+                _unusable(
+                    shown,
+                    n,
+                    "",
+                    f"this line is not UTF-8 text (byte 0x{chunk[exc.start]:02x} cannot be read); row skipped",
+                    UTF8_HINT,
+                )
+            )
+            continue
+        if len(line) > MAX_ROW_CHARS:
+            lines.append("")
+            bad.append(
+                _unusable(
+                    shown,
+                    n,
+                    "",
+                    f"this line is {len(line):,} characters long, more than a response row can be "
+                    f"({MAX_ROW_CHARS:,}); row skipped",
+                    "Check this line: a response row holds a rater, an item and a rating.",
+                )
+            )
+            continue
+        lines.append(line)
+    return lines, bad
+
+
+def _read_csv(raw: bytes, shown: str) -> list[_Entry | Problem]:
+    lines, bad = _decoded_lines(raw, shown)
+    first = next((n for n, line in enumerate(lines) if line.strip()), None)
+    if first is None or any(entry.line == first + 1 for entry in bad):
+        # No header can be read, so no row can be: the whole file is refused, saying why.
+        header_problem = next((e.problem for e in bad if e.line == (first or 0) + 1 and e.problem), None)
+        if header_problem is None:
+            return [_empty(shown)]
+        return [Problem(shown, header_problem.line, "", header_problem.message.replace("; row skipped", ""), UTF8_HINT)]
+    sep = _separator(lines[first])
+    out: list[_Entry | Problem] = list(bad)
     header: list[str] | None = None
     header_line = 0
-    end = 0  # the last physical line read so far
-    try:
-        for cells in reader:
-            start, end = end + 1, reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue  # a blank line, or an Excel row of empty cells
-            if header is None:
-                header_line = start
-                header = [cell.strip().lower() for cell in cells]
-                while header and not header[-1]:
-                    header.pop()  # Excel keeps separators of deleted columns
-                problem = _header_problem(header, shown, start)
-                if problem:
-                    return [problem]
-                continue
-            if len(cells) > len(header) and not any(cell.strip() for cell in cells[len(header) :]):
-                cells = cells[: len(header)]
-            if len(cells) != len(header):
-                word = "cell" if len(cells) == 1 else "cells"
-                shown_sep = "tab" if sep == "\t" else f"'{sep}'"
-                out.append(
-                    _unusable(
-                        shown,
-                        start,
-                        "",
-                        f"this row has {len(cells)} {word} but the header on line {header_line} has {len(header)}; row skipped",
-                        f"Give every row one cell per column ({', '.join(h for h in header if h)}). "
-                        f'A {shown_sep} inside a cell needs the cell in double quotes, e.g. "Smith{sep} Ana".',
-                    )
+    for start, end, cells in _csv_rows(lines, 0, sep, shown, out):
+        if not any(cell.strip() for cell in cells):
+            continue  # a blank line, or an Excel row of empty cells
+        if header is None:
+            header_line = start
+            header = [cell.strip().lower() for cell in cells]
+            while header and not header[-1]:
+                header.pop()  # Excel keeps separators of deleted columns
+            problem = _header_problem(header, shown, start)
+            if problem:
+                return [problem]
+            continue
+        if len(cells) > len(header) and not any(cell.strip() for cell in cells[len(header) :]):
+            cells = cells[: len(header)]
+        if end > start and _swallowed(header, cells, sep):
+            # A stray quote opened a cell that ran on over the next lines: skip this row, read those again.
+            out.append(
+                _unusable(
+                    shown,
+                    start,
+                    "",
+                    f'a quote (") opens a cell on this line that runs on to line {end}; row skipped, '
+                    f"lines {start + 1} to {end} read as rows of their own",
+                    'Remove the stray quote, or close it on the same line: "Smith, Ana".',
                 )
-                continue
-            row = {name: unprotect(cell) for name, cell in zip(header, cells)}  # as a spreadsheet-safe writer wrote it
-            out.append(_Entry(shown, start, {name: row.get(name) for name in COLUMNS}))
-    except csv.Error as exc:
-        out.append(
-            Problem(
-                shown,
-                end + 1,
-                "",
-                f"the rest of the file cannot be read as CSV ({exc})",
-                "Open the file in a spreadsheet and save it again as CSV UTF-8.",
             )
-        )
+            out += _reread(lines, start, end, sep, shown, header, header_line)
+            continue
+        out.append(_csv_entry(shown, start, header, header_line, cells, sep))
     if header is None:  # pragma: no cover - a non-blank text always yields a row
         out.append(Problem(shown, 1, "", "the file is empty", "Export the responses again."))
+    return sorted(out, key=lambda e: e.line or 0)
+
+
+def _csv_rows(
+    lines: list[str], offset: int, sep: str, shown: str, out: list[_Entry | Problem]
+) -> Iterator[tuple[int, int, list[str]]]:
+    """(first line, last line, cells) of each CSV row of ``lines`` (numbered from ``offset`` + 1).
+    A row the csv module cannot read is reported and reading goes on after it."""
+    at = 0
+    while at < len(lines):
+        reader = csv.reader(io.StringIO("\n".join(lines[at:]), newline=""), delimiter=sep)
+        end = at
+        try:
+            for cells in reader:
+                start, end = end + 1, at + reader.line_num
+                yield offset + start, offset + end, cells
+            return
+        except csv.Error as exc:
+            failed = max(at + reader.line_num, end + 1)
+            out.append(
+                _unusable(
+                    shown,
+                    offset + end + 1,
+                    "",
+                    f"this row cannot be read as CSV ({exc}); row skipped",
+                    "Open the file in a spreadsheet and save it again as CSV UTF-8.",
+                )
+            )
+            at = failed
+
+
+def _swallowed(header: list[str], cells: list[str], sep: str) -> bool:
+    """True when a row over several lines holds what can only be other rows: a line break in a
+    cell that never has one, the wrong number of cells, or a rater cell holding separators."""
+    if len(cells) != len(header):
+        return True
+    row = dict(zip(header, cells))
+    return any("\n" in (row.get(name) or "") for name in _ONE_LINE_CELLS) or (
+        "\n" in (row.get("rater") or "") and sep in (row.get("rater") or "")
+    )
+
+
+def _reread(
+    lines: list[str], start: int, end: int, sep: str, shown: str, header: list[str], header_line: int
+) -> list[_Entry | Problem]:
+    """Lines ``start + 1`` to ``end`` read again as rows under ``header``."""
+    out: list[_Entry | Problem] = []
+    for first, last, cells in _csv_rows(lines[start:end], start, sep, shown, out):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if len(cells) > len(header) and not any(cell.strip() for cell in cells[len(header) :]):
+            cells = cells[: len(header)]
+        if last > first and _swallowed(header, cells, sep):
+            out.append(
+                _unusable(
+                    shown, first, "", f'a quote (") opens a cell on this line that runs on to line {last}; row skipped'
+                )
+            )
+            out += _reread(lines, first, last, sep, shown, header, header_line)
+            continue
+        out.append(_csv_entry(shown, first, header, header_line, cells, sep))
     return out
+
+
+def _csv_entry(shown: str, line: int, header: list[str], header_line: int, cells: list[str], sep: str) -> _Entry:
+    """One CSV row as an entry, or an unusable one when its cells do not match the header."""
+    if len(cells) != len(header):
+        word = "cell" if len(cells) == 1 else "cells"
+        shown_sep = "tab" if sep == "\t" else f"'{sep}'"
+        return _unusable(
+            shown,
+            line,
+            "",
+            f"this row has {len(cells)} {word} but the header on line {header_line} has {len(header)}; row skipped",
+            f"Give every row one cell per column ({', '.join(h for h in header if h)}). "
+            f'A {shown_sep} inside a cell needs the cell in double quotes, e.g. "Smith{sep} Ana".',
+        )
+    row = {name: unprotect(cell) for name, cell in zip(header, cells)}  # as a spreadsheet-safe writer wrote it
+    return _Entry(shown, line, {name: row.get(name) for name in COLUMNS})
 
 
 def _header_problem(header: list[str], shown: str, line: int) -> Problem | None:
