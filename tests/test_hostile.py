@@ -243,3 +243,56 @@ def test_a_stray_quote_is_reported_and_the_rows_after_it_are_kept(tmp_path, monk
 def test_a_quoted_name_over_two_lines_is_still_one_row(tmp_path, monkeypatch):
     rs = _read(tmp_path, monkeypatch, b'rater,item,rating\n"Ana\nRuiz",q1,I\nBo,q1,II\n')
     assert [row.rater for row in rs.rows] == ["Ana\nRuiz", "Bo"] and rs.problems == []
+
+
+# --------------------------------------------------------------------------------------------
+# Paths and numbers: links that loop or point nowhere are named; a huge number costs one row
+
+
+def _links(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "a.csv").write_text("rater,item,rating\nAna,q1,I\n", encoding="utf-8")
+    (folder / "dangling.csv").symlink_to(folder.parent / "nowhere.csv")
+    (folder / "self.csv").symlink_to(folder / "self.csv")
+    (folder.parent / "loop1").symlink_to(folder.parent / "loop2")
+    (folder.parent / "loop2").symlink_to(folder.parent / "loop1")
+
+
+@pytest.mark.parametrize("command", ["agreement", "score"])
+def test_links_that_loop_or_point_nowhere_are_named(tmp_path, capsys, monkeypatch, command):
+    _links(tmp_path / "answers")
+    monkeypatch.chdir(tmp_path)
+    extra = ["--levels", "I,II,III,IV"] if command == "agreement" else ["--data", str(RESPONSE_DATA)]
+    code = main([command, "answers", "loop1", *extra])
+    err = capsys.readouterr().err
+    assert code == 0 and "went wrong" not in err
+    assert "answers/dangling.csv: this link points to a file that does not exist" in err
+    assert "answers/self.csv: this link leads back to itself (a loop)" in err
+    assert "loop1: this link leads back to itself (a loop)" in err
+    assert err.splitlines()[-1] == "Read 1 row: 1 kept, 0 skipped."
+
+
+def test_validate_names_broken_links_to_framework_files(tmp_path, capsys, monkeypatch):
+    folder = tmp_path / "frameworks"
+    folder.mkdir()
+    (folder / "gone.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    (folder / "self.yml").symlink_to(folder / "self.yml")
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", "frameworks"]) == 1
+    out = capsys.readouterr().out
+    assert "frameworks/gone.yaml: this link points to a file that does not exist" in out
+    assert "frameworks/self.yml: this link leads back to itself (a loop)" in out
+
+
+@pytest.mark.parametrize("digits", [101, 5_000, 50_000])
+def test_a_huge_number_in_json_costs_only_its_row(tmp_path, monkeypatch, digits):
+    import json
+
+    from raterkit.responses import read_responses
+
+    monkeypatch.chdir(tmp_path)
+    number = "9" * digits
+    body = json.dumps({"rater": "Ana", "responses": [{"item": "q1", "rating": "I"}, {"item": "q2", "rating": 0}]})
+    Path("big.json").write_text(body.replace('"rating": 0', f'"rating": {number}'), encoding="utf-8")
+    rs = read_responses(["big.json"], levels=["I", "II"])
+    assert (rs.read, rs.kept, rs.skipped) == (2, 1, 1) and rs.problems[0].field == "rating"

@@ -24,6 +24,8 @@ __all__ = [
     "as_dict",
     "as_list",
     "duplicate_ids",
+    "listed",
+    "missing",
     "problem_order",
     "pydantic_problems",
     "resolve_reference",
@@ -33,10 +35,43 @@ __all__ = [
 
 def shown_path(path: Path) -> str:
     """A path as the user would type it: relative to the working folder when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    try:  # the folder is resolved, not the file: a link is shown by its own name
+        return str((path.absolute().parent.resolve() / path.name).relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError, RuntimeError):  # outside the folder, or a link that loops
         return str(path)
+
+
+def missing(path: Path) -> Problem:
+    """Why a path named or found in a folder cannot be read: a link that loops, one that points
+    nowhere, or nothing there at all."""
+    shown = shown_path(path)
+    if path.is_symlink():
+        try:
+            path.resolve(strict=True)
+        except RuntimeError:
+            return Problem(shown, None, "", "this link leads back to itself (a loop)", "Point the link at a real file.")
+        except OSError as exc:
+            if exc.errno == 40:  # ELOOP
+                return Problem(
+                    shown, None, "", "this link leads back to itself (a loop)", "Point the link at a real file."
+                )
+            return Problem(
+                shown,
+                None,
+                "",
+                "this link points to a file that does not exist",
+                "Point the link at a real file, or delete it.",
+            )
+    return Problem(shown, None, "", "no such file or folder", "Check the path.")
+
+
+def listed(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
+    """The files directly in ``folder`` whose names end in one of ``suffixes`` (any case), sorted
+    by name, with broken links among them (so that they are reported, not skipped in silence)."""
+    return sorted(
+        (f for f in folder.iterdir() if f.suffix.lower() in suffixes and (f.is_file() or f.is_symlink())),
+        key=lambda f: f.name,
+    )
 
 
 # --------------------------------------------------------------------------- pydantic errors

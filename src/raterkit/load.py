@@ -20,6 +20,8 @@ from .checks import (
     as_dict,
     as_list,
     duplicate_ids,
+    listed,
+    missing,
     problem_order,
     pydantic_problems,
     resolve_reference,
@@ -238,7 +240,7 @@ def expand(paths: Iterable[Path | str]) -> list[Path]:
     files: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            files += sorted(f for f in p.iterdir() if f.suffix in YAML_SUFFIXES and f.is_file())
+            files += listed(p, YAML_SUFFIXES)
         else:
             files.append(p)
     return files
@@ -251,7 +253,7 @@ def load_catalog(paths: Iterable[Path | str]) -> tuple[Catalog, list[Problem]]:
     files = expand(paths)
     for f in files:
         if not f.exists():
-            problems.append(Problem(str(f), None, "", "no such file or folder", "Check the path."))
+            problems.append(missing(f))
     files = [f for f in files if f.exists()]
     crosswalks = [f for f in files if f.name == CROSSWALK_NAME]
     glossaries = [f for f in files if f.name == GLOSSARY_NAME]

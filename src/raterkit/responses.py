@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .checks import shown_path
+from .checks import listed, missing, shown_path
 from .csvcells import unprotect
 from .errors import Problem, describe
 
@@ -169,10 +169,7 @@ def _expand(paths: Iterable[Path | str]) -> list[tuple[Path, Problem | None]]:
     out: list[tuple[Path, Problem | None]] = []
     for path in map(Path, paths):
         if path.is_dir():
-            found = sorted(
-                (f for f in path.iterdir() if f.is_file() and f.suffix.lower() in RESPONSE_SUFFIXES),
-                key=lambda f: f.name,
-            )
+            found = listed(path, RESPONSE_SUFFIXES)
             if not found:
                 out.append(
                     (
@@ -186,9 +183,9 @@ def _expand(paths: Iterable[Path | str]) -> list[tuple[Path, Problem | None]]:
                         ),
                     )
                 )
-            out += [(f, None) for f in found]
+            out += [(f, None if f.exists() else missing(f)) for f in found]
         elif not path.exists():
-            out.append((path, Problem(_shown(path), None, "", "no such file or folder", "Check the path.")))
+            out.append((path, missing(path)))
         else:
             out.append((path, None))
     return out
@@ -454,7 +451,13 @@ class _Arr(list):
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 
-_DECODER = json.JSONDecoder()
+def _json_int(text: str) -> int | str:
+    """A JSON integer; one too long to be a number anyone meant is kept as its text (a cell that
+    is then reported on its row), instead of failing the whole file."""
+    return int(text) if len(text) <= 100 else text
+
+
+_DECODER = json.JSONDecoder(parse_int=_json_int)
 
 
 def _skip_space(text: str, i: int) -> int:
@@ -532,7 +535,7 @@ JSON_HINT = (
 
 def _read_json(text: str, shown: str) -> list[_Entry | Problem]:
     try:
-        json.loads(text)
+        json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as exc:
         return [
             Problem(
