@@ -1,20 +1,32 @@
 /* raterkit: rating quizzes. Reads the page's #rk-quiz-data (QuizPayload in quizpages.py), keeps
    the answers in localStorage by quiz id, shows the pre-rendered feedback on "Check", scores the
    answers exactly as raterkit.scoring.score_matrix does, and builds the answers file in the
-   response format (rater,item,rating,quiz,timestamp). Runs again after instant navigation. */
+   response format (rater,item,rating,quiz,timestamp). Runs again after instant navigation.
+   Safe by construction: the DOM is built with createElement and text nodes, never by pasting data
+   into HTML; the payload's pre-written HTML (rationale, cited statements, diffs) goes through
+   trustedMarkup() alone; every selector built from data goes through CSS.escape. */
 (function () {
   "use strict";
 
   var TOLERANCE = 1e-12; // as scoring.TOLERANCE
   var STORE = "raterkit-quiz:";
 
-  function load(quizId) {
+  /* The saved answers to this quiz's items, keeping only ratings that are levels of its scale (the
+     quiz may have changed since, or the stored value be damaged). */
+  function load(data) {
+    var out = { answers: {}, rater: "" };
     try {
-      var saved = JSON.parse(window.localStorage.getItem(STORE + quizId) || "{}");
-      return { answers: saved.answers || {}, rater: saved.rater || "" };
-    } catch (e) {
-      return { answers: {}, rater: "" };
-    }
+      var saved = JSON.parse(window.localStorage.getItem(STORE + data.quiz) || "{}") || {};
+      var answers = saved.answers && typeof saved.answers === "object" ? saved.answers : {};
+      data.items.forEach(function (item) {
+        var a = Object.prototype.hasOwnProperty.call(answers, item.id) ? answers[item.id] : null;
+        if (a && typeof a.rating === "string" && levelIndex(data, a.rating) >= 0) {
+          out.answers[item.id] = { rating: a.rating, timestamp: String(a.timestamp || ""), checked: a.checked === true };
+        }
+      });
+      out.rater = typeof saved.rater === "string" ? saved.rater : "";
+    } catch (e) { /* nothing usable stored */ }
+    return out;
   }
 
   function save(quizId, state) {
@@ -23,10 +35,66 @@
 
   function pct(share) { return (Math.round(share * 1000) / 10).toFixed(1) + "%"; }
   function num(x) { return (Math.round(x * 100) / 100).toFixed(2); }
-  function esc(text) {
-    return String(text).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" }[c];
+
+  /* Python's f"{x:.2f}" for x >= 0 (words.bias_words): the hundredth nearest x's exact value, an exact
+     tie going to the even hundredth. toFixed breaks exact ties upward; they are the odd eighths. */
+  function twoDecimals(x) {
+    var eighths = x * 8;
+    if (Number.isInteger(eighths) && eighths % 2 === 1) {
+      var lower = Math.floor(x * 100);
+      return ((lower % 2 === 0 ? lower : lower + 1) / 100).toFixed(2);
+    }
+    return x.toFixed(2);
+  }
+
+  /* An element with attributes and children; strings and numbers become text nodes. */
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) { node.setAttribute(name, String(attrs[name])); });
+    return append(node, children);
+  }
+
+  function append(node, children) {
+    [].concat(children === undefined ? [] : children).forEach(function (child) {
+      if (child === null || child === "") return;
+      node.appendChild(typeof child === "object" ? child : document.createTextNode(String(child)));
     });
+    return node;
+  }
+
+  /* The payload's rationale, cited statements and diffs are HTML the build wrote, every piece of
+     framework text in it escaped (quizpages.py). It is parsed inertly in a <template> and kept only as
+     far as such markup goes: the elements and attributes below, links to http(s) pages; any other
+     element, and a link elsewhere, leaves just its text. */
+  var TAGS = /^(P|UL|OL|LI|SPAN|STRONG|EM|B|I|A|ABBR|DIV|TABLE|CAPTION|THEAD|TBODY|TR|TH|TD|DEL|INS|BR)$/;
+  var ATTRIBUTES = /^(class|href|title|scope|role|tabindex|aria-label|data-label|colspan|rowspan)$/;
+
+  function trustedMarkup(html) {
+    var template = document.createElement("template");
+    template.innerHTML = String(html || "");
+    clean(template.content);
+    return template.content;
+  }
+
+  function clean(parent) {
+    Array.prototype.slice.call(parent.childNodes).forEach(function (node) {
+      if (node.nodeType === 3) return;
+      if (node.nodeType !== 1) { parent.removeChild(node); return; }
+      clean(node);
+      if (!TAGS.test(node.tagName) || (node.tagName === "A" && !webLink(node.getAttribute("href")))) {
+        while (node.firstChild) parent.insertBefore(node.firstChild, node);
+        parent.removeChild(node);
+        return;
+      }
+      Array.prototype.slice.call(node.attributes).forEach(function (attr) {
+        if (!ATTRIBUTES.test(attr.name)) node.removeAttribute(attr.name);
+      });
+    });
+  }
+
+  function webLink(href) {
+    if (href === null) return false;
+    try { return /^https?:$/.test(new URL(href, document.baseURI).protocol); } catch (e) { return false; }
   }
 
   /* The same definitions as scoring.score_matrix for one rater: positions 0..k-1, answered items only. */
@@ -65,38 +133,51 @@
     return -1;
   }
 
-  function biasWords(bias) {
-    if (Math.abs(bias) < 0.005) return "on average the same as the reference: neither lenient nor severe";
-    var size = num(Math.abs(bias)), unit = size === "1.00" ? "level" : "levels";
-    return bias > 0
-      ? "on average " + size + " " + unit + " higher than the reference: lenient"
-      : "on average " + size + " " + unit + " lower than the reference: severe";
+  /* The bias in the payload's words, put together as words.bias_words does: the side (with the size in
+     two decimals and its unit), then "lenient"/"severe" only from the rater-effect threshold on. */
+  function biasWords(data, bias) {
+    var words = data.bias_words;
+    if (!words) return isNaN(bias) ? "" : num(bias); // a page built before the payload carried them
+    if (isNaN(bias)) return words.none;
+    var size = twoDecimals(Math.abs(bias));
+    if (size === "0.00") return words.same;
+    var values = { size: size, unit: size === "1.00" ? "level" : "levels" };
+    var side = words[bias > 0 ? "higher" : "lower"].replace(/\{(size|unit)\}/g, function (_, key) { return values[key]; });
+    var threshold = data.bias_threshold;
+    var effect = typeof threshold === "number" && Math.abs(bias) >= threshold - TOLERANCE ? words[bias > 0 ? "lenient" : "severe"] : "";
+    return side + (effect || "");
   }
 
-  function resultsHtml(data, r) {
+  function results(data, r) {
     var total = data.items.length;
-    if (!r.n) return "<p>You have not rated any behaviour yet.</p>";
+    if (!r.n) return [el("p", null, "You have not rated any behaviour yet.")];
+    function entry(key, value, title, text) {
+      return [el("dt", null, title), el("dd", { "data-key": key, "data-value": value }, text)];
+    }
+    var scores = el("dl", { "class": "rk-quiz-scores" }, [].concat(
+      entry("n", r.n, "Behaviours rated", r.n + " of " + total),
+      entry("exact", r.exact, "Exact agreement", pct(r.exact) + " (" + r.exactCount + " of " + r.n + ")"),
+      entry("within_one", r.withinOne, "Within one level", pct(r.withinOne) + " (" + r.withinCount + " of " + r.n + ")"),
+      entry("bias", r.bias, "Bias", biasWords(data, r.bias)),
+      entry("qwk", isNaN(r.qwk) ? "" : r.qwk, "Weighted kappa",
+        isNaN(r.qwk) ? "not defined yet (needs more varied ratings)" : num(r.qwk)),
+      entry("passed", r.passed, "Result", (r.passed ? "Passed" : "Not passed yet") + ": the rule is " + data.rule.text + "." +
+        (r.n < total ? " Based on the " + r.n + " behaviours you have rated so far." : ""))
+    ));
+    var head = el("tr", null, [el("th", { scope: "col" }, "Reference")].concat(data.levels.map(function (level) {
+      return el("th", { scope: "col" }, level.label);
+    })));
     var rows = data.levels.map(function (level, t) {
-      return '<tr><th scope="row">' + esc(level.label) + "</th>" + r.confusion[t].map(function (count, x) {
-        return '<td data-reference="' + esc(level.id) + '" data-rating="' + esc(data.levels[x].id) + '">' + count + "</td>";
-      }).join("") + "</tr>";
-    }).join("");
-    var head = data.levels.map(function (level) { return '<th scope="col">' + esc(level.label) + "</th>"; }).join("");
-    return '<dl class="rk-quiz-scores">' +
-      '<dt>Behaviours rated</dt><dd data-key="n" data-value="' + r.n + '">' + r.n + " of " + total + "</dd>" +
-      '<dt>Exact agreement</dt><dd data-key="exact" data-value="' + r.exact + '">' + pct(r.exact) + " (" + r.exactCount + " of " + r.n + ")</dd>" +
-      '<dt>Within one level</dt><dd data-key="within_one" data-value="' + r.withinOne + '">' + pct(r.withinOne) + " (" + r.withinCount + " of " + r.n + ")</dd>" +
-      '<dt>Bias</dt><dd data-key="bias" data-value="' + r.bias + '">' + biasWords(r.bias) + "</dd>" +
-      '<dt>Weighted kappa</dt><dd data-key="qwk" data-value="' + (isNaN(r.qwk) ? "" : r.qwk) + '">' +
-        (isNaN(r.qwk) ? "not defined yet (needs more varied ratings)" : num(r.qwk)) + "</dd>" +
-      '<dt>Result</dt><dd data-key="passed" data-value="' + r.passed + '">' +
-        (r.passed ? "Passed" : "Not passed yet") + ": the rule is " + esc(data.rule.text) + "." +
-        (r.n < total ? " Based on the " + r.n + " behaviours you have rated so far." : "") + "</dd>" +
-      "</dl>" +
-      '<div class="rk-matrix-wrap" role="region" aria-label="Your ratings against the reference" tabindex="0">' +
-      '<table class="rk-list rk-quiz-confusion"><caption>Your ratings (columns) against the reference (rows): ' +
-      "the diagonal holds exact matches.</caption>" +
-      '<thead><tr><th scope="col">Reference</th>' + head + "</tr></thead><tbody>" + rows + "</tbody></table></div>";
+      return el("tr", null, [el("th", { scope: "row" }, level.label)].concat(r.confusion[t].map(function (count, x) {
+        return el("td", { "data-reference": level.id, "data-rating": data.levels[x].id }, count);
+      })));
+    });
+    var table = el("table", { "class": "rk-list rk-quiz-confusion" }, [
+      el("caption", null, "Your ratings (columns) against the reference (rows): the diagonal holds exact matches."),
+      el("thead", null, head),
+      el("tbody", null, rows)
+    ]);
+    return [scores, el("div", { "class": "rk-matrix-wrap", role: "region", "aria-label": "Your ratings against the reference", tabindex: "0" }, table)];
   }
 
   function csvField(value) {
@@ -118,7 +199,7 @@
     if (!script) return;
     root.dataset.rkReady = "1";
     var data = JSON.parse(script.textContent);
-    var state = load(data.quiz);
+    var state = load(data);
     var panel = document.querySelector(".rk-quiz-panel");
     var resultsBox = panel.querySelector(".rk-quiz-results");
     var showButton = panel.querySelector(".rk-quiz-show-results");
@@ -128,25 +209,30 @@
     var byId = {};
     data.items.forEach(function (item) { byId[item.id] = item; });
 
-    function fieldset(itemId) { return root.querySelector('fieldset[data-item="' + itemId + '"]'); }
+    function fieldset(itemId) { return root.querySelector('fieldset[data-item="' + CSS.escape(itemId) + '"]'); }
 
-    function feedbackHtml(item, chosen) {
+    function feedback(item, chosen) {
       var x = levelIndex(data, chosen), ref = data.levels[item.reference];
       var hit = x === item.reference;
       var verdict = hit
-        ? "Correct: you chose " + esc(data.levels[x].label) + ", the reference level."
-        : "Not the reference: you chose " + esc(data.levels[x].label) + "; the reference level is " + esc(ref.label) + ".";
-      return '<p class="rk-quiz-verdict ' + (hit ? "rk-hit" : "rk-miss") + '"><strong>' + (hit ? "✓ " : "✗ ") + verdict + "</strong></p>" +
-        '<p class="rk-quiz-reference">Reference level: <strong>' + esc(ref.label) + "</strong></p>" +
-        '<div class="rk-quiz-rationale"><p class="rk-quiz-sub">Why</p>' + item.rationale + "</div>" +
-        '<div class="rk-quiz-cited"><p class="rk-quiz-sub">The statements this rests on</p>' + item.cites + "</div>" +
-        (hit ? "" : '<div class="rk-quiz-diff-wrap"><p class="rk-quiz-sub">Your level and the reference level compared</p>' + item.diffs[x] + "</div>");
+        ? "Correct: you chose " + data.levels[x].label + ", the reference level."
+        : "Not the reference: you chose " + data.levels[x].label + "; the reference level is " + ref.label + ".";
+      function part(cls, title, html) {
+        return el("div", { "class": cls }, [el("p", { "class": "rk-quiz-sub" }, title), trustedMarkup(html)]);
+      }
+      return [
+        el("p", { "class": "rk-quiz-verdict " + (hit ? "rk-hit" : "rk-miss") }, el("strong", null, (hit ? "✓ " : "✗ ") + verdict)),
+        el("p", { "class": "rk-quiz-reference" }, ["Reference level: ", el("strong", null, ref.label)]),
+        part("rk-quiz-rationale", "Why", item.rationale),
+        part("rk-quiz-cited", "The statements this rests on", item.cites),
+        hit ? null : part("rk-quiz-diff-wrap", "Your level and the reference level compared", item.diffs[x])
+      ];
     }
 
     function showFeedback(itemId) {
       var box = fieldset(itemId).querySelector(".rk-quiz-feedback");
       var a = state.answers[itemId];
-      box.innerHTML = a && a.checked ? feedbackHtml(byId[itemId], a.rating) : "";
+      box.replaceChildren.apply(box, a && a.checked ? feedback(byId[itemId], a.rating).filter(Boolean) : []);
     }
 
     function refresh() {
@@ -154,14 +240,14 @@
         var done = data.items.filter(function (item) { return state.answers[item.id]; }).length;
         countBox.textContent = "You have rated " + done + " of " + data.items.length + " behaviours.";
       }
-      if (resultsBox && !resultsBox.hidden) resultsBox.innerHTML = resultsHtml(data, score(data, state.answers));
+      if (resultsBox && !resultsBox.hidden) resultsBox.replaceChildren.apply(resultsBox, results(data, score(data, state.answers)));
     }
 
     // Restore saved answers.
     data.items.forEach(function (item) {
       var a = state.answers[item.id];
       if (!a) return;
-      var input = fieldset(item.id).querySelector('input[type="radio"][value="' + a.rating + '"]');
+      var input = fieldset(item.id).querySelector('input[type="radio"][value="' + CSS.escape(a.rating) + '"]');
       if (input) input.checked = true;
       if (data.practice) showFeedback(item.id);
     });
@@ -184,7 +270,8 @@
       var itemId = box.dataset.item;
       var a = state.answers[itemId];
       if (!a) {
-        box.querySelector(".rk-quiz-feedback").innerHTML = '<p class="rk-quiz-verdict"><strong>Choose a level first.</strong></p>';
+        box.querySelector(".rk-quiz-feedback").replaceChildren(
+          el("p", { "class": "rk-quiz-verdict" }, el("strong", null, "Choose a level first.")));
         return;
       }
       a.checked = true;
@@ -254,7 +341,7 @@
       state = { answers: {}, rater: "" };
       try { window.localStorage.removeItem(STORE + data.quiz); } catch (e) { /* nothing stored */ }
       Array.prototype.forEach.call(root.querySelectorAll('input[type="radio"]'), function (input) { input.checked = false; });
-      Array.prototype.forEach.call(root.querySelectorAll(".rk-quiz-feedback"), function (box) { box.innerHTML = ""; });
+      Array.prototype.forEach.call(root.querySelectorAll(".rk-quiz-feedback"), function (box) { box.replaceChildren(); });
       if (rater) rater.value = "";
       status.textContent = "Your answers were cleared.";
       refresh();
