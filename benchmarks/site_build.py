@@ -6,7 +6,11 @@
     peak memory at most 1 GiB).
 
 Each build runs `mkdocs build` in its own process; peak memory is that process's max RSS
-(os.wait4). Run: .venv/bin/python benchmarks/site_build.py [--repeat 3] [--sizes 100 1000]
+(os.wait4). Python's bytecode is cached for the builds (in the run's temporary folder, after one
+untimed build of each kind), as for an installed package whose modules are compiled once, not on
+every build; --no-bytecode-cache compiles every module on every build instead, as happens when
+PYTHONDONTWRITEBYTECODE is set (that charges the plugin for compiling pydantic each time).
+Run: .venv/bin/python benchmarks/site_build.py [--repeat 3] [--sizes 100 [1000]] [--no-bytecode-cache]
 """
 
 from __future__ import annotations
@@ -29,10 +33,13 @@ from raterkit.load import load_catalog  # noqa: E402
 from raterkit.site.compose import SiteSettings, build_site, insert_nav, site_notebooks  # noqa: E402
 from raterkit.site.plugin import ASSET_DIR, CSS, JS  # noqa: E402
 
+#: The environment of every build (main() sets the bytecode cache).
+BUILD_ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
 
 def build(project: Path, out: Path) -> tuple[float, int]:
     """Seconds and peak RSS (bytes) of one `mkdocs build` of ``project``."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env = BUILD_ENV
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(project / "mkdocs.yml"), "-d", str(out)],
@@ -123,25 +130,45 @@ def synthetic_project(dest: Path, count: int) -> Path:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="builds of each kind in (a); the fastest counts")
-    parser.add_argument("--sizes", type=int, nargs=2, default=[100, 1000], metavar=("SMALL", "LARGE"))
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[100, 1000],
+        metavar="N",
+        help="synthetic sizes in (b): SMALL [LARGE]; with one size, no ratio is printed",
+    )
+    parser.add_argument(
+        "--no-bytecode-cache", action="store_true", help="compile every module on every build (as without .pyc files)"
+    )
     args = parser.parse_args()
+    if len(args.sizes) > 2:
+        parser.error("--sizes takes one or two numbers")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         plugin_project = copy_project(tmp / "plugin")
         plain_project = prerendered_project(tmp / "plain")
+        if args.no_bytecode_cache:
+            BUILD_ENV["PYTHONDONTWRITEBYTECODE"] = "1"
+            BUILD_ENV["PYTHONPYCACHEPREFIX"] = str(tmp / "no-pycache")  # never written: ignore any .pyc
+        else:
+            BUILD_ENV.pop("PYTHONDONTWRITEBYTECODE", None)
+            BUILD_ENV["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
+            build(plugin_project, tmp / "out-warm-up")  # compiles what both kinds import
+            build(plain_project, tmp / "out-warm-up")
         with_plugin, plain = [], []
         for i in range(args.repeat):  # alternate, so machine noise hits both alike
             with_plugin.append(build(plugin_project, tmp / f"out-plugin-{i}")[0])
             plain.append(build(plain_project, tmp / f"out-plain-{i}")[0])
         pages = sum(1 for _ in (tmp / "out-plugin-0").rglob("index.html"))
-        print(f"(a) seed site, {pages} pages, fastest of {args.repeat} builds each:")
+        cache = "every module compiled on every build" if args.no_bytecode_cache else "bytecode cached"
+        print(f"(a) seed site, {pages} pages, fastest of {args.repeat} builds each ({cache}):")
         print(f"    with the raterkit plugin:         {min(with_plugin):6.2f} s")
         print(f"    plain MkDocs, pre-rendered pages: {min(plain):6.2f} s")
         print(f"    ratio plugin / plain: {min(with_plugin) / min(plain):.2f}x (goal <= 1.10x)")
 
-        small, large = args.sizes
         results = {}
-        for count in (small, large):
+        for count in args.sizes:
             project = synthetic_project(tmp / f"synthetic-{count}", count)
             results[count] = build(project, tmp / f"out-synthetic-{count}")
             shutil.rmtree(tmp / f"out-synthetic-{count}")
@@ -149,6 +176,9 @@ def main() -> int:
                 f"(b) {count:5d} synthetic frameworks (4 levels x 5 criteria): {results[count][0]:7.1f} s, "
                 f"peak memory {results[count][1] / 2**20:7.0f} MiB"
             )
+        if len(args.sizes) < 2:
+            return 0
+        small, large = args.sizes
         t_ratio = results[large][0] / results[small][0]
         print(
             f"    time ratio {large} / {small}: {t_ratio:.1f} (goal <= 11); "

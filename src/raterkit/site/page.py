@@ -10,13 +10,15 @@ crosses as :class:`markupsafe.Markup` and is inserted as is. The Markdown around
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import BytecodeCache, Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from ..compare import Segment, word_diff
@@ -80,9 +82,34 @@ def _escape_text(value: Any) -> Markup:
     return Markup(html.escape(str(value), quote=True))
 
 
-#: Compiled once per process; each template file holds one page family's fragments as macros.
+class _CompiledTemplates(FileSystemBytecodeCache):
+    """Jinja's cache of compiled templates, in a private per-user folder of the temporary directory:
+    a build compiles a template only when its source changed. A cache that cannot be read or
+    written is passed over (the template is compiled), never an error."""
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # a damaged cache file (unreadable, truncated, not a pickle)
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def _bytecode_cache() -> BytecodeCache | None:
+    try:
+        return _CompiledTemplates()
+    except (OSError, RuntimeError):  # no safe temporary directory
+        return None
+
+
+#: Compiled once per process (and cached between builds); each template file holds one page
+#: family's fragments as macros.
 ENV = Environment(
     loader=PackageLoader("raterkit.site", "templates"),
+    bytecode_cache=_bytecode_cache(),
     autoescape=True,
     undefined=StrictUndefined,
     finalize=_escape_text,
