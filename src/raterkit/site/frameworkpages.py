@@ -305,10 +305,10 @@ def _across(comp_id: str, fws: list[Framework], catalog: Catalog, s: SiteSetting
             for fw in having:
                 lv = next(lv for lv in fw.scale if lv.label == label)
                 texts.append(_cell_text(fw, fw.competency(comp_id), lv.id, crit.id, s))
-            cells: list[Markup] = []
+            cells: list[str] = []  # text, or Markup where words are marked
             for i, text in enumerate(texts):
                 if i == 0 or not text or not texts[0]:
-                    shown = Markup(esc(text)) if text else EMPTY_CELL
+                    shown: str = text or EMPTY_CELL
                     if i == 0 and len(having) > 1 and text and texts[1]:
                         shown = diff_side(word_diff(text, texts[1]), "old")
                 else:
