@@ -165,6 +165,17 @@ def read_yaml(path: Path, shown: str | None = None) -> tuple[YamlDoc | None, lis
                 "Quote text that contains ': ' or starts with a special character.",
             )
         ]
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (a control character)
+        line = text[: exc.position].count("\n") + 1 if isinstance(exc.position, int) else None
+        return None, [
+            Problem(
+                shown,
+                line,
+                "",
+                f"YAML cannot hold the character U+{exc.character:04X} (a control character) on this line",
+                "Delete it: it is invisible in most editors, and often comes from copying text out of another program.",
+            )
+        ]
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML raises marked errors for text input
         return None, [Problem(shown, None, "", f"YAML syntax error: {exc}", "Check the file's YAML syntax.")]
 
