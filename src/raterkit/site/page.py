@@ -77,8 +77,10 @@ def _escape_text(value: Any) -> Markup:
 
     The same character references as ``html.escape`` (``&#x27;``, ``&quot;``), so a page reads
     the same whichever helper escaped a piece of it."""
+    if type(value) is Markup:  # the common case of HTML, passed through untouched
+        return value
     if hasattr(value, "__html__"):
-        return Markup(value)
+        return Markup(value.__html__())
     return Markup(html.escape(str(value), quote=True))
 
 
