@@ -8,6 +8,7 @@ from pathlib import Path
 
 import markdown as pymarkdown
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +17,7 @@ from raterkit.load import Catalog, load_catalog, load_framework
 from raterkit.site import frameworkpages, quizpages
 from raterkit.site.compose import build_site, insert_nav
 from raterkit.site.frameworkpages import NAV_LIMIT, nav
-from raterkit.site.html import href, md, url_of
+from raterkit.site.html import href, md, url_of, yaml_str
 from raterkit.site.page import Glossary, SiteSettings
 from support import FRAMEWORKS, update_golden
 
@@ -128,7 +129,9 @@ def test_glossary_terms_are_found_in_the_text_before_it_is_escaped():
     assert marked == (
         'He said &quot;<abbr title="A quotation." tabindex="0">quot</abbr>&quot; &amp; the '
         '<abbr title="An amplifier." tabindex="0">amp</abbr> &lt; '
-        '<abbr title="A &lt;b&gt;lieutenant&lt;/b&gt;." tabindex="0">lt</abbr>.'
+        # Material's tooltip inserts the title as HTML: it must read "&lt;b&gt;" there, so the
+        # attribute holds it escaped once more.
+        '<abbr title="A &amp;lt;b&amp;gt;lieutenant&amp;lt;/b&amp;gt;." tabindex="0">lt</abbr>.'
     )
     # Entities that spell a term are left whole; each term is explained once per page.
     seen: set[str] = set()
@@ -150,3 +153,14 @@ def test_without_a_nav_in_mkdocs_yml_every_generated_section_gets_a_plain_title(
     site_nav = {**frameworkpages.nav(catalog), **quizpages.nav(catalog)}
     titles = [next(iter(entry)) for entry in insert_nav(None, site_nav)]
     assert titles == ["Home", "Frameworks", "Quizzes", "Across frameworks", "Glossary"]
+
+
+def test_front_matter_titles_stay_one_quoted_line_whatever_they_hold():
+    for title in ['a "b" \\ c', "x\n---\nhide: [toc]\n", "\x1f\x85\u2028\t\ufffe bell\x07"]:
+        line = yaml_str(title)
+        assert "\n" not in line and "\u2028" not in line
+        assert yaml.safe_load(f"title: {line}") == {"title": title}
+
+
+def test_a_line_break_in_a_title_does_not_end_its_heading():
+    assert md("Speed\n---\n{: onclick=x }") == r"Speed \-\-\- \{: onclick=x \}"

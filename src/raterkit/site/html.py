@@ -29,13 +29,22 @@ def md(text: str) -> str:
     Markdown characters are escaped first and only those a backslash escapes, so no character
     reference (``&amp;``, ``&lt;``) is split and no backslash is left visible. Quotes stay as they
     are: they mean nothing in Markdown text, and the table of contents shows them as written.
+    Line breaks become spaces: the text stays on its one line.
     """
-    return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=False)
+    one_line = " ".join(text.splitlines())  # a line break would end the heading and start a block
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", one_line), quote=False)
+
+
+#: What a YAML double-quoted scalar cannot hold as it is: control characters and line breaks (a
+#: line break would be folded, and a line '---' would end the front matter), and the characters
+#: YAML does not allow in a stream.
+_YAML_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 
 
 def yaml_str(text: str) -> str:
-    """A YAML double-quoted scalar, for front matter."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A YAML double-quoted scalar on one line, for front matter."""
+    body = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", body) + '"'
 
 
 def url_of(path: str, directory_urls: bool = True) -> str:

@@ -138,7 +138,11 @@ EMPTY_CELL: Markup = _COMMON.empty_cell()
 
 
 class Glossary:
-    """Wraps glossary terms in ``<abbr>`` so their definitions show on hover, focus or tap."""
+    """Wraps glossary terms in ``<abbr>`` so their definitions show on hover, focus or tap.
+
+    The definition goes in the ``title`` attribute, which Material's tooltips (``content.tooltips``)
+    insert into the page as HTML: it is written there as HTML text (``<`` as ``&lt;``), then
+    escaped for the attribute, so a definition never becomes markup in a tooltip."""
 
     def __init__(self, terms: dict[str, str]):
         self.terms = {k.lower(): v for k, v in terms.items()}
@@ -161,7 +165,7 @@ class Glossary:
                 continue
             seen.add(definition)
             out.append(esc(text[end : m.start()]))
-            out.append(_COMMON.abbr(m.group(1), definition))
+            out.append(_COMMON.abbr(m.group(1), html.escape(definition, quote=False)))
             end = m.end()
         if not out:
             return _escape_text(text)
