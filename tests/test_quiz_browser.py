@@ -284,20 +284,7 @@ BELOW_THRESHOLD = [(0, 0), (+1, 1), (-1, 3)]  # bias 0, 0.125 (a tie: 0.12), -0.
 AT_OR_ABOVE = [(+1, 4), (-1, 8)]  # 0.5 and -1: lenient / severe
 
 
-@pytest.mark.parametrize(
-    "shift, how_many",
-    BELOW_THRESHOLD
-    + [
-        pytest.param(
-            *case,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="the quiz payload does not carry rules.BIAS_THRESHOLD yet (rk-quiz.js reads it as bias_threshold)",
-            ),
-        )
-        for case in AT_OR_ABOVE
-    ],
-)
+@pytest.mark.parametrize("shift, how_many", BELOW_THRESHOLD + AT_OR_ABOVE)
 def test_results_word_the_bias_exactly_as_raterkit_words_does(page, seed_url, catalog, shift, how_many):
     page.goto(seed_url + URL)
     _store(page, _eight_answers(catalog, shift, how_many))

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..load import Catalog
 from ..model import Framework, Quiz, QuizItem
-from ..rules import resolve_pass_rule
+from ..rules import BIAS_THRESHOLD, resolve_pass_rule
 from ..words import BIAS_PHRASES
 from .html import esc, md
 from .page import GeneratedPage, Glossary, Page, SiteSettings, diff_cells, macros, matrix_path, statement_link
@@ -72,9 +72,11 @@ class QuizPayload(_Payload):
     items: list[ItemPayload]
     rule: RulePayload | None = None  # practice mode only
     #: Practice mode only: how the results say a trainee's average distance from the reference,
-    #: ``raterkit.words.BIAS_PHRASES`` (keys same, higher, lower, none; the script fills in
-    #: ``{size}``, the distance with two decimals, and ``{unit}``, 'level' or 'levels').
+    #: ``raterkit.words.BIAS_PHRASES`` (keys same, higher, lower, lenient, severe, none; the script
+    #: fills in ``{size}``, the distance with two decimals, and ``{unit}``, 'level' or 'levels').
     bias_words: dict[str, str] | None = None
+    #: Practice mode only: ``raterkit.rules.BIAS_THRESHOLD``, from which a bias is called lenient or severe.
+    bias_threshold: float | None = None
 
     def to_script_json(self) -> str:
         """JSON safe inside ``<script>``: no ``</`` can close the element, no ``<!--`` open a comment."""
@@ -168,6 +170,7 @@ def payload(p: Page, quiz: Quiz, catalog: Catalog) -> QuizPayload:
         items=items,
         rule=rule,
         bias_words=dict(BIAS_PHRASES) if practice else None,
+        bias_threshold=BIAS_THRESHOLD if practice else None,
     )
 
 
