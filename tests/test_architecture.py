@@ -22,6 +22,7 @@ CORE = {
     "raterkit.catalog",
     "raterkit.checks",
     "raterkit.compare",
+    "raterkit.csvcells",
     "raterkit.errors",
     "raterkit.library",
     "raterkit.load",
