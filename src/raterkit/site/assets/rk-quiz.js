@@ -11,26 +11,47 @@
   var TOLERANCE = 1e-12; // as scoring.TOLERANCE
   var STORE = "raterkit-quiz:";
 
-  /* The saved answers to this quiz's items, keeping only ratings that are levels of its scale (the
-     quiz may have changed since, or the stored value be damaged). */
+  var MAX_RATER = 200; // a name or ID; saved text longer than this was not typed here
+  var TIMESTAMP = /^(|[+-]?\d{4,6}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z)$/; // empty or Date.toISOString()
+
+  function isRecord(value) { return value !== null && typeof value === "object" && !Array.isArray(value); }
+
+  function fresh() { return { answers: Object.create(null), rater: "" }; }
+
+  /* The saved answers to this quiz's items. Whatever was stored is checked piece by piece: an answer
+     is kept only when its rating is a level of the scale, its time a time and "checked" true or false;
+     the name only when it is short text on one line. Anything else (the quiz changed since, or the
+     stored value was damaged or edited) is left out and `damaged` says so, so the page can tell the
+     rater. Never throws. */
   function load(data) {
-    var out = { answers: {}, rater: "" };
-    try {
-      var saved = JSON.parse(window.localStorage.getItem(STORE + data.quiz) || "{}") || {};
-      var answers = saved.answers && typeof saved.answers === "object" ? saved.answers : {};
-      data.items.forEach(function (item) {
-        var a = Object.prototype.hasOwnProperty.call(answers, item.id) ? answers[item.id] : null;
-        if (a && typeof a.rating === "string" && levelIndex(data, a.rating) >= 0) {
-          out.answers[item.id] = { rating: a.rating, timestamp: String(a.timestamp || ""), checked: a.checked === true };
-        }
-      });
-      out.rater = typeof saved.rater === "string" ? saved.rater : "";
-    } catch (e) { /* nothing usable stored */ }
+    var out = fresh();
+    out.damaged = false;
+    var raw = null, saved = null;
+    try { raw = window.localStorage.getItem(STORE + data.quiz); } catch (e) { return out; } // storage switched off
+    if (raw === null) return out;
+    try { saved = JSON.parse(raw); } catch (e) { out.damaged = true; return out; }
+    if (!isRecord(saved)) { out.damaged = true; return out; }
+    var answers = saved.answers === undefined ? {} : saved.answers;
+    if (!isRecord(answers)) { out.damaged = true; answers = {}; }
+    var items = Object.create(null);
+    data.items.forEach(function (item) { items[item.id] = true; });
+    Object.keys(answers).forEach(function (id) {
+      var a = answers[id];
+      var good = items[id] === true && isRecord(a) && typeof a.rating === "string" && levelIndex(data, a.rating) >= 0 &&
+        (a.timestamp === undefined || (typeof a.timestamp === "string" && TIMESTAMP.test(a.timestamp))) &&
+        (a.checked === undefined || typeof a.checked === "boolean");
+      if (good) out.answers[id] = { rating: a.rating, timestamp: a.timestamp || "", checked: a.checked === true };
+      else out.damaged = true;
+    });
+    var name = saved.rater === undefined ? "" : saved.rater;
+    if (typeof name === "string" && name.length <= MAX_RATER && !/[\u0000-\u0008\u000a-\u001f\u007f]/.test(name)) out.rater = name;
+    else out.damaged = true;
     return out;
   }
 
   function save(quizId, state) {
-    try { window.localStorage.setItem(STORE + quizId, JSON.stringify(state)); } catch (e) { /* private mode: keep going */ }
+    var kept = { answers: state.answers, rater: state.rater };
+    try { window.localStorage.setItem(STORE + quizId, JSON.stringify(kept)); } catch (e) { /* private mode: keep going */ }
   }
 
   function pct(share) { return (Math.round(share * 1000) / 10).toFixed(1) + "%"; }
@@ -180,8 +201,17 @@
     return [scores, el("div", { "class": "rk-matrix-wrap", role: "region", "aria-label": "Your ratings against the reference", tabindex: "0" }, table)];
   }
 
-  function csvField(value) {
+  /* csvcells.protect: text a spreadsheet could take for a formula (=HYPERLINK(...), +cmd|..., @SUM(...))
+     gets a leading apostrophe, so it shows as text; the response reader removes it again. */
+  var FORMULA_START = /^[=+\-@\t\r]/;
+
+  function spreadsheetSafe(value) {
     var s = String(value);
+    return FORMULA_START.test(s) ? "'" + s : s;
+  }
+
+  function csvField(value) {
+    var s = spreadsheetSafe(value);
     return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   }
 
@@ -211,6 +241,17 @@
 
     function fieldset(itemId) { return root.querySelector('fieldset[data-item="' + CSS.escape(itemId) + '"]'); }
 
+    /* Saved answers that could not be used are said so once, politely, above the first behaviour; the
+       cleaned answers replace them at once, so a damaged or oversized value is not read again. */
+    var note = null;
+    if (state.damaged) {
+      note = el("p", { "class": "rk-quiz-restore-note", role: "status" });
+      root.insertBefore(note, root.firstChild);
+      note.textContent = "Some of your saved answers could not be restored, so they were left out. " +
+        "Everything else you saved is back; please rate any behaviour that is now blank again.";
+      save(data.quiz, state);
+    }
+
     function feedback(item, chosen) {
       var x = levelIndex(data, chosen), ref = data.levels[item.reference];
       var hit = x === item.reference;
@@ -230,7 +271,8 @@
     }
 
     function showFeedback(itemId) {
-      var box = fieldset(itemId).querySelector(".rk-quiz-feedback");
+      var box = fieldset(itemId) && fieldset(itemId).querySelector(".rk-quiz-feedback");
+      if (!box) return;
       var a = state.answers[itemId];
       box.replaceChildren.apply(box, a && a.checked ? feedback(byId[itemId], a.rating).filter(Boolean) : []);
     }
@@ -247,11 +289,12 @@
     data.items.forEach(function (item) {
       var a = state.answers[item.id];
       if (!a) return;
-      var input = fieldset(item.id).querySelector('input[type="radio"][value="' + CSS.escape(a.rating) + '"]');
+      var box = fieldset(item.id);
+      var input = box && box.querySelector('input[type="radio"][value="' + CSS.escape(a.rating) + '"]');
       if (input) input.checked = true;
       if (data.practice) showFeedback(item.id);
     });
-    if (rater) rater.value = state.rater;
+    if (rater) { rater.maxLength = MAX_RATER; rater.value = state.rater; }
 
     root.addEventListener("change", function (e) {
       var input = e.target;
@@ -338,8 +381,9 @@
 
     panel.querySelector(".rk-quiz-start-over").addEventListener("click", function () {
       if (!window.confirm("Clear all your answers to this quiz and start over?")) return;
-      state = { answers: {}, rater: "" };
+      state = fresh();
       try { window.localStorage.removeItem(STORE + data.quiz); } catch (e) { /* nothing stored */ }
+      if (note) { note.remove(); note = null; }
       Array.prototype.forEach.call(root.querySelectorAll('input[type="radio"]'), function (input) { input.checked = false; });
       Array.prototype.forEach.call(root.querySelectorAll(".rk-quiz-feedback"), function (box) { box.replaceChildren(); });
       if (rater) rater.value = "";
