@@ -29,6 +29,7 @@ PAGE_TYPES = {
     "trainers: response files": "responses/",
     "trainers: rating science": "rating-science/",
     "about: how raterkit is built": "stack/",
+    "about: files you did not write": "security/",
 }
 
 

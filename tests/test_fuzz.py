@@ -136,7 +136,7 @@ def test_the_live_markup_finder_finds_what_would_run():
 
 
 @settings(
-    max_examples=60,
+    max_examples=150,
     deadline=timedelta(seconds=20),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
