@@ -12,8 +12,17 @@ from ..load import Catalog
 from . import frameworkpages, notebookpages, quizpages
 from .notebookpages import NotebookFile, read_notebooks
 from .page import GeneratedPage, Glossary, SiteSettings
+from .siteproblems import site_problems
 
-__all__ = ["GeneratedPage", "NotebookFile", "SiteSettings", "build_site", "insert_nav", "site_notebooks"]
+__all__ = [
+    "GeneratedPage",
+    "NotebookFile",
+    "SiteSettings",
+    "build_site",
+    "insert_nav",
+    "site_notebooks",
+    "site_problems",
+]
 
 Nav = dict[str, list | str]
 

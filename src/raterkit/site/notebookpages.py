@@ -16,6 +16,7 @@ from .html import esc, md, yaml_str
 from .page import GeneratedPage, SiteSettings
 
 NOTEBOOKS_DIR = "notebooks"
+INDEX_PATH = f"{NOTEBOOKS_DIR}/index.md"
 
 
 @dataclass(frozen=True)
@@ -51,14 +52,51 @@ def _fence(code: str) -> str:
     return "`" * ticks
 
 
+#: A notebook's file name: it becomes a page address and a link, so letters, digits, ``-``, ``_``
+#: and ``.`` only (the same characters as an id).
+NOTEBOOK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\.ipynb")
+
+
+def notebook_paths(folder: Path) -> list[Path]:
+    """The notebooks a build reads: the ``.ipynb`` files directly in ``folder``, sorted."""
+    return sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
+
+
+def notebook_problem(raw: bytes) -> tuple[int | None, str] | None:
+    """Why these bytes are not a notebook the site can show, as (line or None, plain words), or None."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return raw[: exc.start].count(b"\n") + 1, "the notebook is not UTF-8 text"
+    try:
+        nb = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        line = exc.lineno if isinstance(exc, json.JSONDecodeError) else None
+        return line, "the notebook is not a readable Jupyter notebook (its JSON is damaged)"
+    cells = nb.get("cells", []) if isinstance(nb, dict) else None
+    if not isinstance(cells, list):
+        return None, "the notebook has no list of cells"
+    for cell in cells:
+        src = cell.get("source", "") if isinstance(cell, dict) else None
+        if not isinstance(src, str) and not (isinstance(src, list) and all(isinstance(x, str) for x in src)):
+            return None, "a cell of the notebook is damaged (its text is not text)"
+    return None
+
+
 def read_notebooks(folder: Path) -> list[NotebookFile]:
+    """Every notebook in ``folder`` (checked first with :func:`notebook_problem`)."""
     files = []
-    for path in sorted(folder.glob("*.ipynb")) if folder.is_dir() else []:
+    for path in notebook_paths(folder):
         raw = path.read_bytes()
         nb = json.loads(raw.decode("utf-8"))
         title, summary = _title_and_summary(nb.get("cells", []), path.stem.replace("-", " ").capitalize())
         files.append(NotebookFile(f"{NOTEBOOKS_DIR}/{path.name}", raw, title, summary))
     return files
+
+
+def page_path(site_path: str) -> str:
+    """The page that shows the notebook at ``site_path`` (``notebooks/<name>.ipynb``)."""
+    return site_path[: -len(".ipynb")] + ".md"
 
 
 def pages(notebooks: list[NotebookFile], settings: SiteSettings) -> list[GeneratedPage]:
@@ -88,7 +126,7 @@ def pages(notebooks: list[NotebookFile], settings: SiteSettings) -> list[Generat
             elif cell.get("cell_type") == "code":
                 fence = _fence(text)
                 parts += [f"{fence}python", text, fence, ""]
-        out.append(GeneratedPage(nb.path[: -len(".ipynb")] + ".md", nb.title, "\n".join(parts)))
+        out.append(GeneratedPage(page_path(nb.path), nb.title, "\n".join(parts)))
     index = [
         "---",
         'title: "Notebooks"',
@@ -118,13 +156,13 @@ def pages(notebooks: list[NotebookFile], settings: SiteSettings) -> list[Generat
         if nb.summary:
             index += [esc(nb.summary), ""]
         index += [f"[Read it]({stem}.md) · [Download {esc(name)}]({name})", ""]
-    out.insert(0, GeneratedPage(f"{NOTEBOOKS_DIR}/index.md", "Notebooks", "\n".join(index)))
+    out.insert(0, GeneratedPage(INDEX_PATH, "Notebooks", "\n".join(index)))
     return out
 
 
 def nav(notebooks: list[NotebookFile]) -> dict[str, list | str]:
     """The notebooks' navigation section, keyed by the marker that mkdocs.yml uses."""
     entries = [{"All notebooks": f"{NOTEBOOKS_DIR}/index.md"}] + [
-        {esc(nb.title): nb.path[: -len(".ipynb")] + ".md"} for nb in notebooks
+        {esc(nb.title): page_path(nb.path)} for nb in notebooks
     ]
     return {"raterkit:notebooks": entries}

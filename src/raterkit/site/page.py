@@ -145,8 +145,9 @@ class Glossary:
     escaped for the attribute, so a definition never becomes markup in a tooltip."""
 
     def __init__(self, terms: dict[str, str]):
-        self.terms = {k.lower(): v for k, v in terms.items()}
-        words = sorted(self.terms, key=len, reverse=True)
+        # Keyed by case folding, as the pattern matches: a term such as 'ſervice' matches 'service'.
+        self.terms = {k.casefold(): v for k, v in terms.items()}
+        words = sorted({k.lower() for k in terms}, key=len, reverse=True)
         self._pattern = re.compile(r"\b(" + "|".join(map(re.escape, words)) + r")\b", re.IGNORECASE) if words else None
 
     def mark(self, text: str, seen: set[str]) -> Markup:
@@ -160,8 +161,8 @@ class Glossary:
         out: list[str] = []
         end = 0
         for m in self._pattern.finditer(text):
-            definition = self.terms[m.group(1).lower()]
-            if definition in seen:
+            definition = self.terms.get(m.group(1).casefold())
+            if definition is None or definition in seen:
                 continue
             seen.add(definition)
             out.append(esc(text[end : m.start()]))

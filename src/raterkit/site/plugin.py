@@ -19,7 +19,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
 
 from ..load import load_catalog
-from .compose import GeneratedPage, NotebookFile, SiteSettings, build_site, insert_nav, site_notebooks
+from .compose import GeneratedPage, NotebookFile, SiteSettings, build_site, insert_nav, site_notebooks, site_problems
 
 log = logging.getLogger("mkdocs.plugins.raterkit")
 
@@ -53,19 +53,20 @@ class RaterkitPlugin(BasePlugin[RaterkitConfig]):
         paths = self._paths(config)
         catalog, problems = load_catalog(paths)
         if problems:
-            for p in problems:
-                log.error(str(p))
-            raise PluginError(
-                f"raterkit: {len(problems)} problem{'s' if len(problems) != 1 else ''} in the framework data "
-                "(listed above). The site was not built; the previous site is unchanged."
-            )
+            _stop(problems, "in the framework data")
         assessment = self.config.assessment or os.environ.get("RATERKIT_ASSESSMENT", "") not in ("", "0")
         settings = SiteSettings(
             office=self.config.office or None,
             directory_urls=config.use_directory_urls,
             assessment=assessment,
         )
-        self.notebooks = site_notebooks(_root(config) / self.config.notebooks, settings)
+        notebooks = _root(config) / self.config.notebooks
+        problems = site_problems(catalog, settings, paths, Path(config.docs_dir), notebooks)
+        if problems:
+            _stop(problems, "for the site")
+        # Every page is generated here, before MkDocs empties the output folder: nothing after this
+        # point depends on the data in a way that can fail.
+        self.notebooks = site_notebooks(notebooks, settings)
         self.pages, generated_nav = build_site(catalog, settings, self.notebooks)
         config.nav = insert_nav(config.nav, generated_nav)
         for name in CSS:
@@ -95,6 +96,16 @@ class RaterkitPlugin(BasePlugin[RaterkitConfig]):
         if notebooks.is_dir():
             server.watch(str(notebooks))
         return server
+
+
+def _stop(problems: list, where: str) -> None:
+    """Log each problem and stop the build before MkDocs touches the output folder."""
+    for p in problems:
+        log.error(str(p))
+    raise PluginError(
+        f"raterkit: {len(problems)} problem{'s' if len(problems) != 1 else ''} {where} (listed above). "
+        "The site was not built; the previous site is unchanged."
+    )
 
 
 def _root(config) -> Path:
