@@ -204,6 +204,8 @@ def _read_checked(args: argparse.Namespace, responses) -> int | None:
 
 def _columns(header: list[str], rows: list[list[str]], align: str, indent: str = "") -> list[str]:
     """Rows as aligned text: 'l' or 'r' per column."""
+    header = [visible(cell) for cell in header]  # widths as printed: an escaped control character is four wide
+    rows = [[visible(cell) for cell in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
 
     def line(cells: list[str]) -> str:
