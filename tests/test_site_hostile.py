@@ -4,6 +4,7 @@ so the build stops with the file and line to change and the last site stays byte
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -173,3 +174,35 @@ def test_a_glossary_term_whose_case_folding_differs_builds(tmp_path):
     assert "Traceback" not in result.stderr
     rubric = (tmp_path / "out" / "frameworks" / "customer-service-rubric" / "index.html").read_text(encoding="utf-8")
     assert 'title="Helping a customer."' in rubric
+
+
+@pytest.mark.slow
+def test_a_warning_late_in_a_strict_build_leaves_the_last_site(tmp_path, last_site):
+    """A link to nowhere in a notebook is found only when MkDocs renders the page, after on_config:
+    the build was written beside the output folder and is dropped."""
+    project = copy_project(tmp_path / "p")
+    nb = project / "notebooks" / "trainer-workshop.ipynb"
+    data = json.loads(nb.read_text(encoding="utf-8"))
+    data["cells"].append({"cell_type": "markdown", "metadata": {}, "source": ["See [the notes](nowhere.md)."]})
+    nb.write_text(json.dumps(data), encoding="utf-8")
+    out = project / "site-out"
+    shutil.copytree(last_site, out)
+    before = _digest(out)
+    result = mkdocs_build(project, out)
+    assert result.returncode != 0
+    assert "nowhere.md" in result.stderr
+    assert "the previous site is left unchanged" in result.stderr
+    assert _digest(out) == before
+    assert sorted(p.name for p in project.iterdir() if "raterkit" in p.name) == []
+
+
+@pytest.mark.slow
+def test_a_good_build_replaces_the_site_and_leaves_nothing_beside_it(tmp_path, last_site):
+    out = tmp_path / "site-out"
+    shutil.copytree(last_site, out)
+    (out / "stale.html").write_text("old", encoding="utf-8")
+    result = mkdocs_build(ROOT, out)
+    assert result.returncode == 0, result.stderr
+    assert not (out / "stale.html").exists()
+    assert (out / "quizzes" / "index.html").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["site-out"]

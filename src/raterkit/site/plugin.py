@@ -1,7 +1,10 @@
 """The MkDocs plugin: a thin adapter that hands the generated pages and assets to MkDocs.
 
-Everything is loaded and validated in ``on_config``, which MkDocs runs before it empties the
-output folder: a data error stops the build there and the last good site stays as it was.
+Everything is loaded, checked and generated in ``on_config``, which MkDocs runs before it empties
+the output folder: a data error stops the build there and the last good site stays as it was.
+A ``mkdocs build`` is then written to a folder beside the output folder and put in its place only
+when it succeeded, so a failure later in the build (a warning that ``--strict`` makes an error,
+an error in another plugin) leaves the last site byte for byte too.
 This is the only module that imports MkDocs.
 """
 
@@ -9,14 +12,16 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from importlib import resources
 from pathlib import Path
 
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.utils import CountHandler, clean_directory
 
 from ..load import load_catalog
 from .compose import GeneratedPage, NotebookFile, SiteSettings, build_site, insert_nav, site_notebooks, site_problems
@@ -40,6 +45,11 @@ class RaterkitPlugin(BasePlugin[RaterkitConfig]):
     def __init__(self) -> None:
         self.pages: list[GeneratedPage] = []
         self.notebooks: list[NotebookFile] = []
+        self.stage_builds = False  # set by on_startup: a full `mkdocs build` or `gh-deploy`
+        self.staged: _StagedOutput | None = None
+
+    def on_startup(self, *, command, dirty: bool) -> None:
+        self.stage_builds = command in ("build", "gh-deploy") and not dirty
 
     def _paths(self, config) -> list[Path]:
         root = _root(config)
@@ -73,7 +83,20 @@ class RaterkitPlugin(BasePlugin[RaterkitConfig]):
             config.extra_css.append(f"{ASSET_DIR}/{name}")
         for name in JS:
             config.extra_javascript.append(f"{ASSET_DIR}/{name}")
+        if self.stage_builds:
+            self.staged = _StagedOutput.begin(config)
         return config
+
+    @event_priority(-100)  # after every other plugin's post_build (search writes its index there)
+    def on_post_build(self, *, config) -> None:
+        if self.staged is not None:
+            staged, self.staged = self.staged, None
+            staged.finish(config)
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if self.staged is not None:
+            staged, self.staged = self.staged, None
+            staged.abandon()
 
     def on_files(self, files: Files, config) -> Files:
         for page in self.pages:
@@ -96,6 +119,55 @@ class RaterkitPlugin(BasePlugin[RaterkitConfig]):
         if notebooks.is_dir():
             server.watch(str(notebooks))
         return server
+
+
+class _StagedOutput:
+    """The build written beside the output folder, moved into its place only when it succeeded."""
+
+    def __init__(self, config, final: Path, staging: Path):
+        self.config, self.final, self.staging = config, final, staging
+        self.warnings = CountHandler()
+        self.warnings.setLevel(logging.WARNING)
+        logging.getLogger("mkdocs").addHandler(self.warnings)
+
+    @classmethod
+    def begin(cls, config) -> _StagedOutput | None:
+        final = Path(config.site_dir)
+        staging = final.parent / f".{final.name}.raterkit-build"
+        try:
+            shutil.rmtree(staging, ignore_errors=True)  # left by a build that was killed
+            staging.mkdir(parents=True)
+        except OSError:  # no room beside the output folder: build in place, as MkDocs does
+            return None
+        config.site_dir = str(staging)
+        log.info(f"raterkit: building beside {final.name}/; it is replaced only when the build succeeds")
+        return cls(config, final, staging)
+
+    def finish(self, config) -> None:
+        """Put the new site in place, unless ``--strict`` is about to stop the build for a warning."""
+        logging.getLogger("mkdocs").removeHandler(self.warnings)
+        config.site_dir = str(self.final)
+        if config.strict and self.warnings.get_counts():
+            shutil.rmtree(self.staging, ignore_errors=True)
+            log.error("raterkit: the build had warnings, so the previous site is left unchanged.")
+            return
+        old = self.final.parent / f".{self.final.name}.raterkit-old"
+        shutil.rmtree(old, ignore_errors=True)
+        try:
+            if self.final.exists():
+                self.final.rename(old)
+            self.staging.rename(self.final)
+        except OSError:  # the output folder cannot be moved (a mount point, say): copy into it
+            self.final.mkdir(parents=True, exist_ok=True)
+            clean_directory(str(self.final))
+            shutil.copytree(self.staging, self.final, dirs_exist_ok=True)
+            shutil.rmtree(self.staging, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def abandon(self) -> None:
+        logging.getLogger("mkdocs").removeHandler(self.warnings)
+        self.config.site_dir = str(self.final)
+        shutil.rmtree(self.staging, ignore_errors=True)
 
 
 def _stop(problems: list, where: str) -> None:
