@@ -230,3 +230,22 @@ def test_a_hostile_pair_link_leaves_the_picker_working(page, seed_url, hash_):
     assert "Showing Level II and Level IV" in page.locator(".rk-compare-status").inner_text()
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert problems == []
+
+
+def test_the_quiz_keeps_working_after_material_redraws_the_page(page, seed_url):
+    """Material's instant loading redraws the page for a permalink click (and for every instant
+    navigation on the published site), re-creating the quiz data script without its id or type."""
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _open_with_saved(page, seed_url, json.dumps({"answers": {"cp3-02": GOOD}, "rater": "Ana"}))
+    page.evaluate("window.__stillHere = true")
+    page.locator("article h1 a.headerlink").click()
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__stillHere") is True, "the page reloaded instead"
+    assert page.locator("#item-cp3-02 input[value='II']").is_checked()
+    page.locator("label[for='rk-q-cp3-03-III']").click()
+    page.locator("#item-cp3-03 .rk-quiz-check").click()
+    assert "reference" in page.locator("#item-cp3-03 .rk-quiz-feedback").inner_text()
+    # Material runs the re-created data script as JavaScript: JSON that is an object is a syntax error
+    # there (harmless, nothing runs). Anything else is a fault of the page.
+    assert [e for e in errors if "Unexpected token ':'" not in e] == []

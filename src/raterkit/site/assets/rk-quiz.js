@@ -223,12 +223,27 @@
     setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
   }
 
+  /* The page's quiz data. Material's instant loading re-creates every inline script of the new page
+     as a plain script with only its text (no id, no type), so after it the data is found by content:
+     the unnamed inline script whose text is this quiz's payload. */
+  function quizData(root) {
+    var named = document.getElementById("rk-quiz-data");
+    var scripts = [].concat(named ? [named] : [], Array.prototype.slice.call(document.querySelectorAll("script:not([src]):not([id])")));
+    for (var i = 0; i < scripts.length; i++) {
+      try {
+        var data = JSON.parse(scripts[i].textContent);
+        if (isRecord(data) && Array.isArray(data.items) && Array.isArray(data.levels) &&
+            (scripts[i] === named || data.quiz === root.getAttribute("data-rk-quiz"))) return data;
+      } catch (e) { /* not the data */ }
+    }
+    return null;
+  }
+
   function setUp(root) {
     if (root.dataset.rkReady) return;
-    var script = document.getElementById("rk-quiz-data");
-    if (!script) return;
+    var data = quizData(root);
+    if (!data) return;
     root.dataset.rkReady = "1";
-    var data = JSON.parse(script.textContent);
     var state = load(data);
     var panel = document.querySelector(".rk-quiz-panel");
     var resultsBox = panel.querySelector(".rk-quiz-results");
