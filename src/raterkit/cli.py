@@ -21,6 +21,8 @@ from .load import load_catalog
 from .rules import ALPHA_RELIABLE, ALPHA_TENTATIVE
 
 if TYPE_CHECKING:
+    from .catalog import Catalog
+    from .errors import Problem
     from .library import QuizScores
 
 DEFAULT_DATA = ("frameworks", "quiz")
@@ -73,6 +75,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         )
         return 2
     catalog, problems = load_catalog(paths)
+    if not problems:
+        problems = _site_problems(catalog, paths)
     for p in problems:
         print(p)
     if problems:
@@ -97,6 +101,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
     line = "All valid: " + ", ".join(parts)
     print(line + ".")
     return 0
+
+
+def _site_problems(catalog: Catalog, paths: list[str]) -> list[Problem]:
+    """What would stop the site build from these (valid) files: two pages at one address, a
+    hand-written page in docs/ where a generated one goes, a damaged notebook. The build checks the
+    same before it touches site/, so validate and the build agree."""
+    from .site.compose import site_problems
+    from .site.page import SiteSettings
+
+    docs, notebooks = Path("docs"), Path("notebooks")
+    return site_problems(
+        catalog, SiteSettings(), paths, docs if docs.is_dir() else None, notebooks if notebooks.is_dir() else None
+    )
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
