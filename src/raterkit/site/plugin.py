@@ -15,15 +15,17 @@ import os
 import shutil
 from importlib import resources
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
-from mkdocs.utils import CountHandler, clean_directory
+from mkdocs.utils import CountHandler, clean_directory, get_relative_url
 
 from ..load import load_catalog
+from . import csp
 from .compose import GeneratedPage, NotebookFile, SiteSettings, build_site, insert_nav, site_notebooks, site_problems
 
 log = logging.getLogger("mkdocs.plugins.raterkit")
@@ -47,6 +49,7 @@ class RaterkitPlugin(BasePlugin[RaterkitConfig]):
         self.notebooks: list[NotebookFile] = []
         self.stage_builds = False  # set by on_startup: a full `mkdocs build` or `gh-deploy`
         self.staged: _StagedOutput | None = None
+        self.csp = csp.policy([])
 
     def on_startup(self, *, command, dirty: bool) -> None:
         self.stage_builds = command in ("build", "gh-deploy") and not dirty
@@ -86,6 +89,20 @@ class RaterkitPlugin(BasePlugin[RaterkitConfig]):
         if self.stage_builds:
             self.staged = _StagedOutput.begin(config)
         return config
+
+    def on_env(self, env, *, config, files: Files):
+        """The Content-Security-Policy, from the theme's own inline scripts at every page depth."""
+        base_urls = {get_relative_url(".", f.url) for f in files.documentation_pages()}
+        base_urls.add(urlsplit(config.site_url or "/").path)  # the 404 page's
+        features = list(config.theme.get("features") or [])
+        self.csp = csp.policy(csp.theme_script_hashes(env, config, base_urls, features))
+        return env
+
+    def on_post_page(self, output: str, *, page, config) -> str:
+        return csp.with_policy(output, self.csp)
+
+    def on_post_template(self, output_content: str, *, template_name: str, config) -> str:
+        return csp.with_policy(output_content, self.csp) if template_name.endswith(".html") else output_content
 
     @event_priority(-100)  # after every other plugin's post_build (search writes its index there)
     def on_post_build(self, *, config) -> None:
