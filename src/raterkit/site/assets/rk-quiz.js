@@ -223,15 +223,17 @@
     setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
   }
 
-  /* The page's quiz data. Material's instant loading re-creates every inline script of the new page
-     as a plain script with only its text (no id, no type), so after it the data is found by content:
-     the unnamed inline script whose text is this quiz's payload. */
+  /* The page's quiz data: the JSON text of #rk-quiz-data, a <script type="application/json"> or a
+     <template> (whose text the HTML parser has unescaped). Material's instant loading re-creates every
+     inline script of the new page as a plain script with only its text (no id, no type), so after it
+     the data is found by content: the unnamed inline script whose text is this quiz's payload. */
   function quizData(root) {
     var named = document.getElementById("rk-quiz-data");
     var scripts = [].concat(named ? [named] : [], Array.prototype.slice.call(document.querySelectorAll("script:not([src]):not([id])")));
     for (var i = 0; i < scripts.length; i++) {
       try {
-        var data = JSON.parse(scripts[i].textContent);
+        var text = scripts[i].tagName === "TEMPLATE" ? scripts[i].content.textContent : scripts[i].textContent;
+        var data = JSON.parse(text);
         if (isRecord(data) && Array.isArray(data.items) && Array.isArray(data.levels) &&
             (scripts[i] === named || data.quiz === root.getAttribute("data-rk-quiz"))) return data;
       } catch (e) { /* not the data */ }
