@@ -38,8 +38,10 @@ METADATA = {
 
 
 def literal_markdown(text: str) -> str:
-    """Data text as literal Markdown: no emphasis, math ($), HTML or links by accident."""
-    return re.sub(r"([\\`*_$<>\[\]#|])", r"\\\1", " ".join(text.split()))
+    """Data text as literal Markdown: no emphasis, math ($), HTML, links, images or attribute lists
+    (``{: onfocus=... }``, which the site's notebook pages would apply) by accident. One line:
+    every line break (``\\u2028`` too) becomes a space."""
+    return re.sub(r"([\\`*_$<>\[\]#|{}!])", r"\\\1", " ".join(text.split()))
 
 
 class _Builder:
