@@ -17,7 +17,7 @@ import pytest
 import yaml
 from playwright.sync_api import Error as PlaywrightError
 
-from support import copy_project, mkdocs_build, serve
+from support import ROOT, copy_project, mkdocs_build, serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -181,7 +181,10 @@ LIVE_DOM = """() => Array.from(document.querySelectorAll('*')).filter(el => Arra
 CSP_LOG = """window.__rkCsp = [];
 document.addEventListener('securitypolicyviolation', e =>
   window.__rkCsp.push(e.violatedDirective + ' ' + (e.blockedURI || '') + ' ' + (e.sample || '')));"""
-MAX_EACH = 80  # a page has far fewer; keeps a runaway page bounded
+MAX_EACH = 80
+GUARD = (
+    ROOT / "src" / "raterkit" / "site" / "assets" / "rk-tooltips.js"
+)  # a page has far fewer; keeps a runaway page bounded
 
 
 def _watch(page) -> list[str]:
@@ -203,6 +206,29 @@ def _injected(page) -> list[str]:
     return page.evaluate(LIVE_DOM) + [f"blocked by CSP: {v}" for v in page.evaluate("window.__rkCsp || []")]
 
 
+def _exercise(page) -> None:
+    """Focus and hover every element with a title or tooltip; click every link and button that stays
+    on the page (going back when one leaves it after all)."""
+    url = page.url
+    n_hover, n_click = page.evaluate(MARK)
+    for i in range(min(n_hover, MAX_EACH)):
+        el = page.locator(f"[data-rk-hover='{i}']")
+        el.evaluate("el => el.focus && el.focus()")
+        if el.is_visible():
+            with contextlib.suppress(PlaywrightError):  # covered by another element: focusing it was the test
+                el.hover(timeout=500)
+    for i in range(min(n_click, MAX_EACH)):
+        el = page.locator(f"[data-rk-click='{i}']")
+        if el.count() and el.is_visible():
+            with contextlib.suppress(PlaywrightError):  # covered or moved by an earlier click: nothing ran
+                el.click(timeout=500)
+            page.keyboard.press("Escape")
+            if page.url.split("#")[0] != url.split("#")[0]:
+                page.goto(url)
+                page.evaluate(MARK)
+    page.wait_for_timeout(200)  # let an injected handler (onload, onerror) fire if there were one
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_every_tooltip_link_and_button_on_a_hostile_page_runs_nothing(browser, hostile_url, path):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -213,27 +239,30 @@ def test_every_tooltip_link_and_button_on_a_hostile_page_runs_nothing(browser, h
         page.goto(hostile_url + path)
         assert page.locator("article").count() == 1, f"{path} did not open"
         assert page.locator(LIVE_LINKS).count() == 0, f"{path} has a javascript: link or source"
-        url = page.url
-        n_hover, n_click = page.evaluate(MARK)
-        for i in range(min(n_hover, MAX_EACH)):
-            el = page.locator(f"[data-rk-hover='{i}']")
-            el.evaluate("el => el.focus && el.focus()")
-            if el.is_visible():
-                with contextlib.suppress(PlaywrightError):  # covered by another element: focusing it was the test
-                    el.hover(timeout=500)
-        for i in range(min(n_click, MAX_EACH)):
-            el = page.locator(f"[data-rk-click='{i}']")
-            if el.count() and el.is_visible():
-                with contextlib.suppress(PlaywrightError):  # covered or moved by an earlier click: nothing ran
-                    el.click(timeout=500)
-                page.keyboard.press("Escape")
-                if page.url.split("#")[0] != url.split("#")[0]:
-                    page.goto(url)
-                    page.evaluate(MARK)
-        page.wait_for_timeout(200)  # let an injected handler (onload, onerror) fire if there were one
+        _exercise(page)
         assert not _pwned(page), f"{path}: a payload ran"
         assert _injected(page) == [], f"{path}: markup from the data is live"
         assert problems == [], f"{path}: {problems}"
+    finally:
+        context.close()
+
+
+def test_the_title_guard_stops_material_drawing_a_shortened_title_as_markup(browser, hostile_url):
+    """rk-tooltips.js on its own (loaded by hand, the page's CSP set aside so only the guard protects):
+    Material copies a shortened heading's text into a title and draws the title as HTML."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    context.set_default_timeout(2000)
+    page = context.new_page()
+    problems = _watch(page)
+    try:
+        page.goto(hostile_url + f"frameworks/{FW}/compare/")
+        page.add_script_tag(path=str(GUARD))
+        _exercise(page)
+        assert not _pwned(page)
+        assert page.evaluate(LIVE_DOM) == []
+        assert problems == []
+        titles = page.evaluate("Array.from(document.querySelectorAll('[title]'), el => el.title)")
+        assert any("&lt;img src=x onerror=window.__pwned=1&gt;" in t for t in titles), "no title was rewritten"
     finally:
         context.close()
 
