@@ -140,3 +140,42 @@ def test_instant_navigation_works_under_the_policy(page, tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+LONG_TITLE = (
+    "A framework with a very long title that the header has to shorten with an ellipsis, "
+    "so that Material copies its text into a tooltip "
+    '<img src="x" onerror="window.__pwned = 1"> and more words after it to be sure it overflows'
+)
+
+
+def test_a_long_title_with_markup_runs_nothing_when_the_header_title_is_hovered(browser, tmp_path):
+    """Material copies the visible text of a shortened header title into a tooltip as HTML: the
+    markup may appear there, but under the policy its handler does not run."""
+    project = copy_project(tmp_path / "p")
+    fw = (project / "frameworks" / "frontline-customer-service.yaml").read_text(encoding="utf-8")
+    fw = fw.replace("id: frontline-customer-service", "id: long-title", 1)
+    fw = re.sub(r"(?m)^title: .*$", "title: '" + LONG_TITLE.replace("'", "''") + "'", fw, count=1)
+    (project / "frameworks" / "long-title.yaml").write_text(fw, encoding="utf-8")
+    out = tmp_path / "out"
+    result = mkdocs_build(project, out)
+    assert result.returncode == 0, result.stderr
+    url, server = serve(out)
+    context = browser.new_context(viewport={"width": 1024, "height": 700})
+    try:
+        page = context.new_page()
+        violations = _watch(page)
+        page.goto(url + "frameworks/long-title/matrix/")
+        page.mouse.wheel(0, 600)
+        page.wait_for_timeout(300)
+        header_title = page.locator(".md-header__topic .md-ellipsis").last
+        header_title.hover()
+        page.wait_for_timeout(500)
+        assert page.evaluate("window.__pwned") is None
+        injected = page.evaluate("document.querySelectorAll('[id^=__tooltip_] img').length")
+        if injected:  # Material put the markup into its tooltip: the policy refused the handler
+            assert any("inline event handler" in v for v in violations), violations
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()
