@@ -24,6 +24,16 @@ def _watch(page) -> list[str]:
     return seen
 
 
+def _until(page, expression: str, seconds: float = 30) -> None:
+    """Wait for ``expression`` to be true (Playwright's wait_for_function evaluates strings, which
+    the policy forbids)."""
+    for _ in range(int(seconds * 10)):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(100)
+    pytest.fail(f"never true: {expression}")
+
+
 def test_every_built_page_carries_the_policy_and_allows_exactly_its_theme_scripts(seed_site):
     pages = sorted(seed_site.rglob("*.html"))
     assert len(pages) > 50
@@ -47,7 +57,7 @@ def test_material_search_and_navigation_work_under_the_policy(page, seed_url):
     # palette toggle (an inline script reads it on each page)
     before = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
     page.locator("label.md-header__button[for^='__palette']:visible").first.click()
-    page.wait_for_function(f"document.body.getAttribute('data-md-color-scheme') !== '{before}'")
+    _until(page, f"document.body.getAttribute('data-md-color-scheme') !== '{before}'")
     # pages of other depths
     page.locator(".md-tabs a", has_text="Quizzes").first.click()
     page.wait_for_url("**/quizzes/")
@@ -57,8 +67,8 @@ def test_material_search_and_navigation_work_under_the_policy(page, seed_url):
     page.goto(seed_url + "frameworks/")
     page.locator("input.md-search__input").click()
     page.locator("input.md-search__input").fill("customer")
-    page.wait_for_selector(".md-search-result__item", timeout=45000)
-    assert page.locator(".md-search-result__item").count() > 0
+    _until(page, "/matching document/.test(document.querySelector('.md-search-result__meta').textContent)", 45)
+    page.wait_for_selector(".md-search-result__item", state="attached")
     assert violations == [], "\n".join(violations)
 
 
