@@ -312,3 +312,12 @@ def test_a_huge_number_in_json_costs_only_its_row(tmp_path, monkeypatch, digits)
     Path("big.json").write_text(body.replace('"rating": 0', f'"rating": {number}'), encoding="utf-8")
     rs = read_responses(["big.json"], levels=["I", "II"])
     assert (rs.read, rs.kept, rs.skipped) == (2, 1, 1) and rs.problems[0].field == "rating"
+
+
+@pytest.mark.parametrize("text", ["=1", "'=1", "''=1", "'plain", "plain", "-5", "'", "", "\t=x", "@", "'@x"])
+def test_protect_and_unprotect_give_back_any_text(text):
+    from raterkit.csvcells import FORMULA_START, protect, unprotect
+
+    written = protect(text)
+    assert unprotect(written) == text
+    assert not written.startswith(FORMULA_START)

@@ -163,14 +163,8 @@ FORMULA_NAMES = [
     "@SUM(A1:A2)",
     "=1+1, with a comma",
     '=" quoted "',
-    pytest.param(
-        "'=already quoted",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="csvcells.protect leaves a name that already starts with an apostrophe and a formula "
-            "character as it is, and unprotect then removes that apostrophe: the rule itself, not the page",
-        ),
-    ),
+    "'=already quoted",
+    "''@twice",
     "  =padded",
 ]
 

@@ -18,16 +18,21 @@ __all__ = ["FORMULA_START", "protect", "unprotect"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _formula_like(text: str) -> bool:
+    # Apostrophes first count too: a name typed as '=x must come back as '=x, not as =x.
+    return text.lstrip("'").startswith(FORMULA_START)
+
+
 def protect(cell: Any) -> Any:
-    """``cell`` as a CSV writer should write it: text that could be read as a formula gets a
-    leading apostrophe; anything that is not text is returned as it is."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_START):
+    """``cell`` as a CSV writer should write it: text that could be read as a formula (after any
+    apostrophes) gets a leading apostrophe; anything that is not text is returned as it is."""
+    if isinstance(cell, str) and _formula_like(cell):
         return "'" + cell
     return cell
 
 
 def unprotect(cell: str) -> str:
-    """The text :func:`protect` was given: one leading apostrophe before a formula start is removed."""
-    if len(cell) > 1 and cell[0] == "'" and cell[1:].startswith(FORMULA_START):
+    """The text :func:`protect` was given: the one apostrophe it put in front is removed."""
+    if cell.startswith("'") and _formula_like(cell):
         return cell[1:]
     return cell

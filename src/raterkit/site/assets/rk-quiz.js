@@ -203,7 +203,7 @@
 
   /* csvcells.protect: text a spreadsheet could take for a formula (=HYPERLINK(...), +cmd|..., @SUM(...))
      gets a leading apostrophe, so it shows as text; the response reader removes it again. */
-  var FORMULA_START = /^[=+\-@\t\r]/;
+  var FORMULA_START = /^'*[=+\-@\t\r]/;  /* apostrophes first count too: '=x comes back as '=x */
 
   function spreadsheetSafe(value) {
     var s = String(value);
