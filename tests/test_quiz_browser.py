@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import math
+from html import escape, unescape
 from pathlib import Path
 
 import numpy as np
@@ -207,7 +208,7 @@ def test_the_assessment_build_contains_no_reference_rationale_or_cited_statement
 
 # ----------------------------------------------------------------------------- the page's data, as the browser gets it
 
-DATA_OPEN = '<script type="application/json" id="rk-quiz-data">'
+DATA_OPEN = '<template id="rk-quiz-data">'
 
 
 def _serve_with_payload(page, url: str, change) -> None:
@@ -217,10 +218,10 @@ def _serve_with_payload(page, url: str, change) -> None:
         response = route.fetch()
         html = response.text()
         start = html.index(DATA_OPEN) + len(DATA_OPEN)
-        end = html.index("</script>", start)
-        data = json.loads(html[start:end])
+        end = html.index("</template>", start)
+        data = json.loads(unescape(html[start:end]))
         change(data)
-        text = json.dumps(data).replace("</", "<\\/").replace("<!--", "\\u003c!--")
+        text = escape(json.dumps(data))
         route.fulfill(response=response, body=html[:start] + text + html[end:])
 
     page.route(url, handle)

@@ -9,6 +9,7 @@ the build. The HTML comes from ``templates/quizzes.html``.
 
 from __future__ import annotations
 
+import html
 import json
 
 from markupsafe import Markup
@@ -188,7 +189,7 @@ def _quiz_page(quiz: Quiz, catalog: Catalog, s: SiteSettings, g: Glossary) -> Ge
     p.html(T.behaviours(quiz.id, items, [(lv.id, lv.label) for lv in fw.scale], practice))
     p.heading(2, "Your results" if practice else "Your answers")
     p.html(T.panel(practice))
-    p.html(T.payload(DATA_ID, Markup(payload(p, quiz, catalog).to_script_json())))
+    p.html(T.payload(DATA_ID, payload(p, quiz, catalog).to_script_json()))
     return p.done()
 
 
@@ -223,8 +224,7 @@ def nav(catalog: Catalog) -> dict[str, list | str]:
 
 def read_payload(markdown: str) -> dict:
     """The JSON payload of a generated quiz page (for tests and tools)."""
-    start = markdown.index(f'<script type="application/json" id="{DATA_ID}">') + len(
-        f'<script type="application/json" id="{DATA_ID}">'
-    )
-    end = markdown.index("</script>", start)
-    return json.loads(markdown[start:end])
+    opening = f'<template id="{DATA_ID}">'
+    start = markdown.index(opening) + len(opening)
+    end = markdown.index("</template>", start)
+    return json.loads(html.unescape(markdown[start:end]))
