@@ -32,7 +32,7 @@ log = logging.getLogger("mkdocs.plugins.raterkit")
 
 ASSET_DIR = "assets/raterkit"
 CSS = ["rk.css", "rk-quiz.css"]
-JS = ["rk-tooltips.js", "rk-compare.js", "rk-quiz.js"]
+JS = ["rk-start.js", "rk-tooltips.js", "rk-compare.js", "rk-quiz.js"]
 
 
 class RaterkitConfig(Config):

@@ -47,11 +47,5 @@
     Array.prototype.forEach.call(document.querySelectorAll("form[data-rk-compare]"), setUp);
   }
 
-  if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
-    window.document$.subscribe(init);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
-    init();
-  }
+  window.raterkit.start(init);  /* rk-start.js */
 })();

@@ -415,11 +415,5 @@
     Array.prototype.forEach.call(document.querySelectorAll("[data-rk-quiz]"), setUp);
   }
 
-  if (typeof window.document$ !== "undefined" && window.document$.subscribe) {
-    window.document$.subscribe(init);
-  } else if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
-    init();
-  }
+  window.raterkit.start(init);  /* rk-start.js */
 })();
