@@ -160,6 +160,30 @@ class Framework(Model):
                 return c
         raise KeyError(competency_id)
 
+    def criteria_of(self, item: QuizItem) -> list[tuple[str, str]]:
+        """(id, label) of the criteria a quiz item is rated on: its one criterion, or all of its competency's."""
+        competency = self.competency(item.competency)
+        return [(c.id, c.label) for c in competency.criteria if item.criterion in (None, c.id)]
+
+    def rated_on(self, item: QuizItem) -> str:
+        """What a quiz item is rated on, in words: 'Factor 3: Customer Needs only', or the competency as a whole."""
+        competency = self.competency(item.competency)
+        if item.criterion:
+            return f"{competency.title}: {dict(self.criteria_of(item))[item.criterion]} only"
+        if competency.has_implicit_criterion:
+            return competency.title
+        return f"{competency.title}, as a whole"
+
+    def place(self, address: str) -> str:
+        """A statement's place in words: 'fw/customer-relations/III/needs/1' -> 'Level III, Customer Needs'."""
+        _, competency_id, level, criterion_id, _ = address.split("/")
+        competency = self.competency(competency_id)
+        label = next((lv.label for lv in self.scale if lv.id == level), level)
+        if competency.has_implicit_criterion:
+            return label
+        criterion = next((c.label for c in competency.criteria if c.id == criterion_id), criterion_id)
+        return f"{label}, {criterion}"
+
     def statements(self) -> Iterator[Statement]:
         """Every descriptor statement with its stable address, in scale then criterion order."""
         for comp in self.competencies:

@@ -254,13 +254,7 @@ class Practice:
 
     def where(self, address: str) -> str:
         """A statement's place in words: 'framework/customer-relations/III/needs/1' -> 'Level III, Needs'."""
-        _, competency_id, level, criterion_id, _ = address.split("/")
-        competency = self.framework.competency(competency_id)
-        label = self.level_labels.get(level, level)
-        if competency.has_implicit_criterion:
-            return label
-        criterion = next((c.label for c in competency.criteria if c.id == criterion_id), criterion_id)
-        return f"{label}, {criterion}"
+        return self.framework.place(address)
 
     def feedback_for(self, quiz_id: str) -> Feedback:
         """For every behaviour: your level, the reference, why, and the statements it rests on."""

@@ -57,7 +57,7 @@ if TYPE_CHECKING:
     from .catalog import Catalog
     from .model import Quiz
 
-__all__ = ["RESPONSE_SUFFIXES", "ResponseRow", "ResponseSet", "read_responses"]
+__all__ = ["RESPONSE_SUFFIXES", "ResponseRow", "ResponseSet", "level_lookup", "read_responses"]
 
 #: File endings read from a folder (compared in lower case).
 RESPONSE_SUFFIXES = (".csv", ".json")
@@ -651,13 +651,18 @@ class _Scale:
     labels: list[str]
 
     def lookup(self) -> dict[str, str]:
-        """Folded id or label -> level id; ids win over a label written the same way."""
-        table = {label.strip().casefold(): level for level, label in zip(self.ids, self.labels)}
-        table.update({level.casefold(): level for level in self.ids})
-        return table
+        return level_lookup(self.ids, self.labels)
 
     def describe(self) -> str:
         return ", ".join(self.ids)
+
+
+def level_lookup(ids: Sequence[str], labels: Sequence[str]) -> dict[str, str]:
+    """How a rating may be written: folded level id or label -> level id (ids win over a label
+    written the same way). Look a rating up as ``written.strip().casefold()``."""
+    table = {label.strip().casefold(): level for level, label in zip(ids, labels)}
+    table.update({level.casefold(): level for level in ids})
+    return table
 
 
 def _scale_of(catalog: Catalog, quiz: Quiz) -> _Scale:

@@ -92,21 +92,6 @@ ANSWER_KEYS = ("reference", "rationale", "cites", "diffs")
 # ----------------------------------------------------------------------------- pieces
 
 
-def _criteria(fw: Framework, item: QuizItem) -> list[tuple[str, str]]:
-    comp = fw.competency(item.competency)
-    return [(c.id, c.label) for c in comp.criteria if item.criterion in (None, c.id)]
-
-
-def _what(fw: Framework, item: QuizItem) -> str:
-    comp = fw.competency(item.competency)
-    if item.criterion:
-        label = dict(_criteria(fw, item))[item.criterion]
-        return f"{comp.title}: {label} only"
-    if comp.has_implicit_criterion:
-        return comp.title
-    return f"{comp.title}, as a whole"
-
-
 def _cites_html(p: Page, item: QuizItem, catalog: Catalog, texts: dict[str, str]) -> Markup:
     cites = []
     for address in item.cites:
@@ -122,7 +107,7 @@ def _diff_html(p: Page, fw: Framework, item: QuizItem, chosen: str) -> Markup:
     comp = fw.competency(item.competency)
     a, b = fw.level(chosen), fw.level(item.reference)
     body = []
-    for crit_id, label in _criteria(fw, item):
+    for crit_id, label in fw.criteria_of(item):
         old = " ".join(fw.fill(t, p.settings.fill) for t in comp.statements(a.id, crit_id))
         new = " ".join(fw.fill(t, p.settings.fill) for t in comp.statements(b.id, crit_id))
         left, right = diff_cells(old, new)
@@ -185,7 +170,7 @@ def _quiz_page(quiz: Quiz, catalog: Catalog, s: SiteSettings, g: Glossary) -> Ge
     scale = " < ".join(lv.label for lv in fw.scale)
     p.html(T.intro(quiz.description, fw.title, p.link(matrix_path(fw)), scale, len(quiz.items), rule))
     p.heading(2, "Behaviours")
-    items = [(item.id, n, _what(fw, item), item.behaviour) for n, item in enumerate(quiz.items, start=1)]
+    items = [(item.id, n, fw.rated_on(item), item.behaviour) for n, item in enumerate(quiz.items, start=1)]
     p.html(T.behaviours(quiz.id, items, [(lv.id, lv.label) for lv in fw.scale], practice))
     p.heading(2, "Your results" if practice else "Your answers")
     p.html(T.panel(practice))
