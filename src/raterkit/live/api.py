@@ -1,0 +1,250 @@
+"""The JSON API under ``/api/v1``: what scripts and the live pages call.
+
+Each route checks the caller's role first (:class:`raterkit.live.auth.Auth`), runs the
+operation of :class:`raterkit.live.room.Room` in a worker thread (it commits before returning),
+then wakes the event streams. Errors are ``{"error": "<plain sentence>"}`` with a 4xx status.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sse_starlette import EventSourceResponse
+from starlette.concurrency import run_in_threadpool
+
+from .auth import Auth, participant_cookie
+from .events import Hub
+from .qr import qr_svg
+from .room import NAME_LIMIT, LiveError, Room
+
+__all__ = ["REPORT_CSP", "api_router"]
+
+#: The report is one self-contained page: its own inline styles, data-URI images, no script.
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class NewSession(_Body):
+    quiz: str = Field(max_length=200, description="A quiz id (GET /api/v1/quizzes lists them).")
+    items: list[str] | None = Field(default=None, max_length=500, description="Item ids to rate; all when left out.")
+    mode: Literal["reference", "consensus"] = "reference"
+    pace: Literal["facilitator", "self"] = "facilitator"
+
+
+class Join(_Body):
+    name: str = Field(min_length=1, max_length=200, description=f"A display name, at most {NAME_LIMIT} characters.")
+
+
+class Rating(_Body):
+    rating: str = Field(max_length=200, description="A level id or label of the scale, in any case.")
+
+
+class Level(_Body):
+    level: str = Field(max_length=200, description="A level id or label of the scale.")
+
+
+class Error(BaseModel):
+    error: str
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": Error, "description": text}
+    for status, text in (
+        (400, "The body is not valid JSON."),
+        (401, "No key or token, or an unknown one."),
+        (403, "Another role's operation, or a request from another site."),
+        (404, "Unknown session or item."),
+        (409, "Not possible in the item's or session's state (closed item, taken name)."),
+        (413, "The body is too large."),
+        (415, "The body is not JSON."),
+        (422, "A value is not allowed (a level not on the scale, an unknown quiz)."),
+        (429, "Too many wrong join codes from this client."),
+    )
+}
+
+
+def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
+    """The routes of ``/api/v1`` over one room."""
+    api = APIRouter(prefix="/api/v1", responses=ERRORS)
+
+    def changed(code: str, participants: bool) -> None:
+        hub.bump(f"f:{code}", *([f"p:{code}"] if participants else []))
+
+    async def facilitator_view(code: str) -> dict[str, Any]:
+        return await run_in_threadpool(room.facilitator_view, code)
+
+    # ----------------------------------------------------------------------------------------
+    # The trainer
+
+    @api.get("/quizzes", tags=["facilitator"], summary="The quizzes a session can be made from")
+    async def quizzes(request: Request) -> list[dict[str, Any]]:
+        auth.facilitator(request)
+        return room.quizzes()
+
+    @api.post("/sessions", tags=["facilitator"], status_code=201, summary="Create a session")
+    async def create_session(request: Request, body: NewSession) -> dict[str, Any]:
+        auth.facilitator(request)
+        code = await run_in_threadpool(room.create, body.quiz, body.items, body.mode, body.pace)
+        return await facilitator_view(code)
+
+    @api.get("/sessions", tags=["facilitator"], summary="Every session, newest first")
+    async def sessions(request: Request) -> list[dict[str, Any]]:
+        auth.facilitator(request)
+        rows = await run_in_threadpool(room.store.sessions)
+        return [
+            {
+                "code": s.code,
+                "quiz": s.quiz,
+                "title": room.catalog.quizzes[s.quiz].title if s.quiz in room.catalog.quizzes else s.quiz,
+                "mode": s.mode,
+                "pace": s.pace,
+                "round": s.round,
+                "created": s.created,
+            }
+            for s in rows
+        ]
+
+    @api.get("/sessions/{code}", tags=["facilitator"], summary="The console's view of a session")
+    async def session(request: Request, code: str) -> dict[str, Any]:
+        auth.facilitator(request)
+        return await facilitator_view(code)
+
+    @api.post("/sessions/{code}/items/{item}/{action}", tags=["facilitator"], summary="Open, close or reveal an item")
+    async def item_action(
+        request: Request, code: str, item: str, action: Literal["open", "close", "reveal"]
+    ) -> dict[str, Any]:
+        auth.facilitator(request)
+        await run_in_threadpool(room.act, code, item, action)
+        changed(code, participants=True)
+        return await facilitator_view(code)
+
+    @api.post("/sessions/{code}/reveal", tags=["facilitator"], summary="Close and reveal every item of the round")
+    async def reveal_all(request: Request, code: str) -> dict[str, Any]:
+        auth.facilitator(request)
+        await run_in_threadpool(room.reveal_all, code)
+        changed(code, participants=True)
+        return await facilitator_view(code)
+
+    @api.put(
+        "/sessions/{code}/items/{item}/consensus", tags=["facilitator"], summary="Record the level the room agreed"
+    )
+    async def record(request: Request, code: str, item: str, body: Level) -> dict[str, Any]:
+        auth.facilitator(request)
+        await run_in_threadpool(room.record, code, item, body.level)
+        changed(code, participants=True)
+        return await facilitator_view(code)
+
+    @api.post("/sessions/{code}/rounds", tags=["facilitator"], status_code=201, summary="Start the next round")
+    async def new_round(request: Request, code: str) -> dict[str, Any]:
+        auth.facilitator(request)
+        await run_in_threadpool(room.new_round, code)
+        changed(code, participants=True)
+        return await facilitator_view(code)
+
+    @api.get(
+        "/sessions/{code}/ratings.csv",
+        tags=["facilitator"],
+        summary="Every rating in the response format, with a round column",
+        response_class=PlainTextResponse,
+    )
+    async def ratings_csv(
+        request: Request, code: str, round: int | None = Query(default=None, ge=1, le=1000)
+    ) -> Response:
+        auth.facilitator(request)
+        text = await run_in_threadpool(room.csv, code, round)
+        name = f"raterkit-{code.upper()}" + (f"-round{round}" if round else "") + ".csv"
+        return Response(
+            text.encode("utf-8"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+
+    @api.get(
+        "/sessions/{code}/report", tags=["facilitator"], summary="The workshop report", response_class=HTMLResponse
+    )
+    async def report(request: Request, code: str) -> Response:
+        auth.facilitator(request)
+        page = await run_in_threadpool(room.report, code)
+        return HTMLResponse(
+            page,
+            headers={
+                "Content-Security-Policy": REPORT_CSP,
+                "Content-Disposition": f'inline; filename="raterkit-{code.upper()}-report.html"',
+            },
+        )
+
+    @api.get("/sessions/{code}/qr.svg", tags=["facilitator"], summary="The join address as a QR code")
+    async def qr(request: Request, code: str) -> Response:
+        auth.facilitator(request)
+        session = await run_in_threadpool(room.session, code)
+        return Response(qr_svg(room.join_url(session.code)), media_type="image/svg+xml")
+
+    @api.get("/sessions/{code}/console-events", tags=["facilitator"], summary="Live updates of the console's view")
+    async def console_events(request: Request, code: str) -> EventSourceResponse:
+        auth.facilitator(request)
+        session = await run_in_threadpool(room.session, code)
+        return EventSourceResponse(
+            hub.stream(f"f:{session.code}", lambda: room.facilitator_view(session.code), settle=0.25),
+            ping=15,
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+
+    # ----------------------------------------------------------------------------------------
+    # The trainees
+
+    @api.post("/sessions/{code}/participants", tags=["participant"], status_code=201, summary="Join a session")
+    async def join(request: Request, code: str, body: Join) -> JSONResponse:
+        auth.check_origin(request)
+        client = request.client.host if request.client else "unknown"
+        auth.failed_joins.check(client)
+        try:
+            token, participant = await run_in_threadpool(room.join, code, body.name)
+        except LiveError as error:
+            if error.status == 404:
+                auth.failed_joins.failed(client)
+            raise
+        changed(participant.session.code, participants=False)
+        response = JSONResponse(
+            {"token": token, "name": participant.name, "code": participant.session.code, "csrf": auth.csrf(token)},
+            status_code=201,
+        )
+        set_participant_cookie(response, participant.session.code, token)
+        return response
+
+    @api.get("/sessions/{code}/state", tags=["participant"], summary="What this participant sees now")
+    async def state(request: Request, code: str) -> dict[str, Any]:
+        participant = await run_in_threadpool(auth.participant, request, code)
+        return await run_in_threadpool(room.participant_view, participant)
+
+    @api.put(
+        "/sessions/{code}/items/{item}/rating", tags=["participant"], summary="Rate an open item (or change the rating)"
+    )
+    async def rate(request: Request, code: str, item: str, body: Rating) -> dict[str, Any]:
+        participant = await run_in_threadpool(auth.participant, request, code)
+        result = await run_in_threadpool(room.rate, participant, item, body.rating)
+        changed(participant.session.code, participants=False)
+        return result
+
+    @api.get("/sessions/{code}/events", tags=["participant"], summary="Live updates of what participants see")
+    async def events(request: Request, code: str) -> EventSourceResponse:
+        participant = await run_in_threadpool(auth.participant, request, code)
+        session_code = participant.session.code
+        return EventSourceResponse(
+            hub.stream(f"p:{session_code}", lambda: room.public_view(session_code)),
+            ping=15,
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+        )
+
+    return api
+
+
+def set_participant_cookie(response: Response, code: str, token: str) -> None:
+    response.set_cookie(
+        participant_cookie(code), token, httponly=True, samesite="strict", max_age=7 * 24 * 3600, path="/"
+    )

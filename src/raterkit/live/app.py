@@ -1,0 +1,177 @@
+"""The live server as an ASGI application: the JSON API, the pages, the event streams, and the
+rules every response follows (a Content-Security-Policy, size limits, plain 4xx errors).
+
+``create_app(catalog, database_url, facilitator_key)`` is what ``raterkit live`` serves with
+uvicorn, and what the tests call.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from importlib.resources import files
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..catalog import Catalog
+from .api import api_router
+from .auth import Auth
+from .events import Hub
+from .pages import page_router
+from .room import LiveError, Room
+from .store import Store
+
+__all__ = ["BODY_LIMIT", "CSP", "create_app"]
+
+log = logging.getLogger("raterkit.live")
+
+#: The largest request body accepted (a join, a rating, a new session of every item).
+BODY_LIMIT = 64 * 1024
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+]
+STATUS_WORDS = {
+    404: "There is nothing at this address.",
+    405: "This address does not accept that method.",
+}
+
+
+def _plain(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+class Guard:
+    """ASGI middleware: refuse oversized bodies (413) and non-JSON API bodies (415) before any
+    route reads them, and add the security headers to every response."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.lower(): v for k, v in scope["headers"]}
+        refusal = self._refusal(scope, headers)
+        if refusal is not None:
+            await _plain(*refusal)(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > BODY_LIMIT:
+                    raise LiveError(413, "The request is too large.")
+            return message
+
+        async def secured(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in HEADERS if k not in present]
+                if b"content-security-policy" not in present:
+                    extra.append((b"content-security-policy", CSP.encode()))
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        await self.app(scope, limited, secured)
+
+    @staticmethod
+    def _refusal(scope: Scope, headers: dict[bytes, bytes]) -> tuple[int, str] | None:
+        length = headers.get(b"content-length", b"0")
+        if not length.isdigit():
+            return 400, "The Content-Length header is not a number."
+        if int(length) > BODY_LIMIT:
+            return 413, "The request is too large."
+        path: str = scope.get("path", "")
+        if (
+            scope["method"] in ("POST", "PUT", "PATCH")
+            and path.startswith("/api/")
+            and (int(length) or b"transfer-encoding" in headers)
+        ):
+            kind = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
+            if kind != b"application/json":
+                return 415, "Send the body as JSON (Content-Type: application/json)."
+        return None
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[int, str]:
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return 400, "The request body is not valid JSON."
+    first = errors[0] if errors else {}
+    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body") or "the request"
+    if first.get("type") == "missing":
+        return 422, f"{where}: this field is required."
+    return 422, f"{where}: {first.get('msg', 'not allowed')}."
+
+
+def create_app(
+    catalog: Catalog,
+    database_url: str,
+    facilitator_key: str,
+    public_url: str = "http://127.0.0.1:8080",
+    store: Store | None = None,
+) -> FastAPI:
+    """The live server over ``catalog``'s quizzes and the database at ``database_url``."""
+    if len(facilitator_key) < 8:
+        raise ValueError("The facilitator key must be at least 8 characters long.")
+    store = store or Store(database_url)
+    room = Room(catalog, store, public_url)
+    auth = Auth(room, facilitator_key)
+    hub = Hub()
+    app = FastAPI(
+        title="raterkit live",
+        version="1",
+        summary="Live calibration sessions: the room rates blind, the trainer reveals, the room discusses and re-rates.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.room = room
+    app.state.auth = auth
+    app.state.hub = hub
+
+    @app.exception_handler(LiveError)
+    async def live_error(request: Request, exc: LiveError) -> JSONResponse:
+        return _plain(exc.status, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _plain(*_validation_message(exc))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        message = STATUS_WORDS.get(exc.status_code) or (exc.detail if isinstance(exc.detail, str) else "Not allowed.")
+        return _plain(exc.status_code, message)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _plain(500, "Something went wrong on the server. Nothing was changed; try again.")
+
+    app.include_router(api_router(room, auth, hub))
+    app.include_router(page_router(room, auth, hub))
+    app.mount("/assets", StaticFiles(directory=str(files("raterkit.live") / "assets")), name="assets")
+    app.add_middleware(Guard)
+    return app
+
+
+def openapi_json(app: FastAPI) -> str:
+    """The OpenAPI description, as /openapi.json serves it (for the docs page and the tests)."""
+    spec: dict[str, Any] = app.openapi()
+    return json.dumps(spec, indent=2, ensure_ascii=False)

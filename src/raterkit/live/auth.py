@@ -1,0 +1,140 @@
+"""Who is asking: the facilitator (by key), a participant (by token) or nobody; and whether a
+request that changes something came from our own pages.
+
+Scripts send ``Authorization: Bearer <key or token>``. The browser pages keep the same secret
+in an HttpOnly, SameSite=Strict cookie instead, and every state-changing request made with a
+cookie must carry ``X-CSRF-Token`` (or the form field ``csrf``): a value derived from the
+cookie with the facilitator key, which a page of another site cannot read. A request whose
+``Origin`` names another site is refused whatever it carries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+
+from .room import LiveError, Participant, Room
+
+__all__ = ["FACILITATOR_COOKIE", "Auth", "FailedJoins", "participant_cookie"]
+
+FACILITATOR_COOKIE = "rk_f"
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def participant_cookie(code: str) -> str:
+    return f"rk_p_{code.strip().upper()}"
+
+
+def bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+@dataclass
+class FailedJoins:
+    """Wrong join codes per client: after ``limit`` in ``window`` seconds, that client waits."""
+
+    limit: int = 10
+    window: float = 60.0
+    _seen: dict[str, deque[float]] = field(default_factory=dict)
+
+    def _recent(self, client: str) -> deque[float]:
+        times = self._seen.setdefault(client, deque())
+        cutoff = time.monotonic() - self.window
+        while times and times[0] < cutoff:
+            times.popleft()
+        return times
+
+    def check(self, client: str) -> None:
+        if len(self._recent(client)) >= self.limit:
+            raise LiveError(
+                429, "Too many wrong codes from this device. Wait a minute, then check the code and try again."
+            )
+
+    def failed(self, client: str) -> None:
+        self._recent(client).append(time.monotonic())
+        if len(self._seen) > 10_000:  # forget the oldest clients rather than grow without bound
+            self._seen.pop(next(iter(self._seen)))
+
+
+class Auth:
+    """The facilitator key and the checks every route makes with it."""
+
+    def __init__(self, room: Room, facilitator_key: str):
+        self.room = room
+        self.key = facilitator_key
+        self.failed_joins = FailedJoins()
+
+    def _sign(self, purpose: str, value: str) -> str:
+        return hmac.new(
+            self.key.encode(), f"{purpose}:{value}".encode("utf-8", "surrogatepass"), hashlib.sha256
+        ).hexdigest()
+
+    def console_cookie(self) -> str:
+        """The console cookie's value: derived from the key, so a changed key signs everyone out."""
+        return self._sign("console", "facilitator")
+
+    def csrf(self, secret: str) -> str:
+        """The token a page sends with each change, derived from its cookie."""
+        return self._sign("csrf", secret)
+
+    def is_key(self, value: str | None) -> bool:
+        return value is not None and hmac.compare_digest(value.encode("utf-8", "surrogatepass"), self.key.encode())
+
+    @staticmethod
+    def check_origin(request: Request) -> None:
+        """Refuse a change requested from another site's page."""
+        origin = request.headers.get("origin")
+        if request.method in UNSAFE and origin not in (None, "null"):
+            host = request.headers.get("host", "")
+            if origin.split("://", 1)[-1] != host:
+                raise LiveError(403, "This request came from another web site and was refused.")
+        if request.method in UNSAFE and origin == "null":
+            raise LiveError(403, "This request came from a page without an address and was refused.")
+
+    def _check_csrf(self, request: Request, secret: str, form_token: str | None = None) -> None:
+        if request.method not in UNSAFE:
+            return
+        sent = request.headers.get("x-csrf-token") or form_token or ""
+        if not hmac.compare_digest(sent.encode("utf-8", "surrogatepass"), self.csrf(secret).encode()):
+            raise LiveError(403, "This page has expired: reload it and try again.")
+
+    def facilitator(self, request: Request, form_token: str | None = None) -> None:
+        """Pass only the facilitator: 401 for nobody, 403 for a participant."""
+        self.check_origin(request)
+        token = bearer(request)
+        if token is not None:
+            if self.is_key(token):
+                return
+            if self.room.store.participant_by_token(token) is not None:
+                raise LiveError(403, "Only the trainer can do this.")
+            raise LiveError(401, "This needs the facilitator key (Authorization: Bearer <key>).")
+        cookie = request.cookies.get(FACILITATOR_COOKIE)
+        if cookie is not None and hmac.compare_digest(
+            cookie.encode("utf-8", "surrogatepass"), self.console_cookie().encode()
+        ):
+            self._check_csrf(request, cookie, form_token)
+            return
+        if any(name.startswith("rk_p_") for name in request.cookies):
+            raise LiveError(403, "Only the trainer can do this.")
+        raise LiveError(401, "Sign in to the console with the facilitator key first.")
+
+    def participant(self, request: Request, code: str) -> Participant:
+        """The participant making the request in session ``code``: 401 for nobody, 403 for the trainer."""
+        self.check_origin(request)
+        token = bearer(request)
+        from_cookie = token is None
+        if from_cookie:
+            token = request.cookies.get(participant_cookie(code))
+        elif self.is_key(token):
+            raise LiveError(403, "The trainer does not rate: join as a participant with a name to rate.")
+        participant = self.room.participant(code, token)
+        if from_cookie and token is not None:
+            self._check_csrf(request, token)
+        return participant

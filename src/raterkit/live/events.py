@@ -1,0 +1,67 @@
+"""Live updates: a change bumps a counter, and every open event stream waiting on it sends the
+new view. A burst of changes (a room rating at once) is sent as one update.
+
+A stream sends the view on connect and after every change; a browser's EventSource reconnects
+by itself (after ``RETRY_MS``) when the server restarts, and the view it then receives catches
+it up. The counters live in this process; the view itself always comes from the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable
+from contextlib import suppress
+from typing import Any
+
+from sse_starlette import ServerSentEvent
+from starlette.concurrency import run_in_threadpool
+
+__all__ = ["RETRY_MS", "Hub"]
+
+RETRY_MS = 1000
+#: How long a stream waits before it checks the database anyway (a change made by another worker).
+IDLE_SECONDS = 5.0
+
+
+class Hub:
+    """Change counters by topic (``p:CODE`` for what participants see, ``f:CODE`` for the console)."""
+
+    def __init__(self) -> None:
+        self._versions: defaultdict[str, int] = defaultdict(int)
+        self._events: dict[str, asyncio.Event] = {}
+
+    def bump(self, *topics: str) -> None:
+        for topic in topics:
+            self._versions[topic] += 1
+            event = self._events.pop(topic, None)
+            if event is not None:
+                event.set()
+
+    def version(self, topic: str) -> int:
+        return self._versions[topic]
+
+    async def wait(self, topic: str, seen: int, timeout: float) -> None:
+        """Return once ``topic`` has moved past ``seen``, or after ``timeout`` seconds."""
+        if self._versions[topic] != seen:
+            return
+        event = self._events.setdefault(topic, asyncio.Event())
+        with suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), timeout)
+
+    async def stream(
+        self, topic: str, view: Callable[[], dict[str, Any]], settle: float = 0.0
+    ) -> AsyncIterator[ServerSentEvent]:
+        """The view on connect and after each change of ``topic`` (``settle``: wait that long to
+        gather a burst of changes into one update); unchanged views are not sent again."""
+        sent = None
+        while True:
+            seen = self.version(topic)
+            data = json.dumps(await run_in_threadpool(view), separators=(",", ":"), ensure_ascii=False)
+            if data != sent:
+                yield ServerSentEvent(data=data, event="state", retry=RETRY_MS)
+                sent = data
+            await self.wait(topic, seen, IDLE_SECONDS)
+            if settle:
+                await asyncio.sleep(settle)

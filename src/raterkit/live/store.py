@@ -1,0 +1,311 @@
+"""Every query of the live server: sessions, items by round, participants, ratings.
+
+Plain SQLAlchemy Core over the tables of :mod:`raterkit.live.schema`, portable between SQLite
+and PostgreSQL. Each write is one transaction, committed before the method returns: the server
+answers only after that. Writes that depend on what they read lock it first (``FOR UPDATE`` on
+PostgreSQL; on SQLite every write transaction starts with ``BEGIN IMMEDIATE``, so writers queue
+instead of failing).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from .schema import consensus, items, metadata, participants, ratings, sessions
+
+__all__ = ["Duplicate", "ItemRow", "ParticipantRow", "RatingRow", "SessionRow", "Store"]
+
+
+def token_hash(token: str) -> str:
+    """What is stored of a participant's token: its SHA-256, so the database cannot be used to impersonate."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class Duplicate(Exception):
+    """A row that must be unique already exists (a join code, a participant's name)."""
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    id: int
+    code: str
+    quiz: str
+    mode: str
+    pace: str
+    round: int
+    revision: int
+    created: str
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    item: str
+    position: int
+    state: str
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    id: int
+    session_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class RatingRow:
+    rater: str
+    item: str
+    level: str
+    round: int
+    updated: str
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy's begin event below starts each transaction
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")  # a commit is on disk before the server answers
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    read_only = conn.get_execution_options().get("raterkit_read", False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def _session(row: Any) -> SessionRow:
+    return SessionRow(
+        id=row.id,
+        code=row.code,
+        quiz=row.quiz,
+        mode=row.mode,
+        pace=row.pace,
+        round=row.round,
+        revision=row.revision,
+        created=row.created,
+    )
+
+
+class Store:
+    """The live server's database (``url``: ``sqlite:///file.sqlite`` or a PostgreSQL URL)."""
+
+    def __init__(self, url: str, *, create: bool = True):
+        self.url = url
+        self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False} if self.sqlite else {})
+        if self.sqlite:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "begin", _sqlite_begin)
+        if create:
+            metadata.create_all(self.engine)
+
+    @property
+    def sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.execution_options(raterkit_read=True).begin():
+            yield conn
+
+    def _insert(self, table: Any) -> Any:
+        return (sqlite.insert if self.sqlite else postgresql.insert)(table)
+
+    # ----------------------------------------------------------------------------------------
+    # Sessions and their items
+
+    def create_session(
+        self, code: str, quiz: str, mode: str, pace: str, item_ids: Sequence[str], state: str, now: str
+    ) -> SessionRow:
+        """A new session of ``item_ids`` (in that order), each in ``state``; Duplicate when ``code`` is taken."""
+        try:
+            with self.engine.begin() as conn:
+                sid = conn.execute(
+                    insert(sessions).values(
+                        code=code, quiz=quiz, mode=mode, pace=pace, round=1, revision=0, created=now
+                    )
+                ).inserted_primary_key[0]  # type: ignore[index]
+                conn.execute(
+                    insert(items),
+                    [
+                        {"session_id": sid, "round": 1, "item": item, "position": n, "state": state}
+                        for n, item in enumerate(item_ids)
+                    ],
+                )
+        except IntegrityError as exc:
+            raise Duplicate(code) from exc
+        return SessionRow(int(sid), code, quiz, mode, pace, 1, 0, now)
+
+    def session(self, code: str) -> SessionRow | None:
+        with self._read() as conn:
+            row = conn.execute(select(sessions).where(sessions.c.code == code)).first()
+        return _session(row) if row else None
+
+    def sessions(self) -> list[SessionRow]:
+        with self._read() as conn:
+            return [_session(row) for row in conn.execute(select(sessions).order_by(sessions.c.id.desc()))]
+
+    def items(self, session_id: int, round_: int) -> list[ItemRow]:
+        with self._read() as conn:
+            rows = conn.execute(
+                select(items.c.item, items.c.position, items.c.state)
+                .where(items.c.session_id == session_id, items.c.round == round_)
+                .order_by(items.c.position)
+            )
+            return [ItemRow(r.item, r.position, r.state) for r in rows]
+
+    def set_states(self, session_id: int, round_: int, changes: dict[str, str]) -> None:
+        """Move items of the current round to new states and bump the session's revision, in one transaction."""
+        with self.engine.begin() as conn:
+            self._lock_session(conn, session_id)
+            for item, state in changes.items():
+                conn.execute(
+                    update(items)
+                    .where(items.c.session_id == session_id, items.c.round == round_, items.c.item == item)
+                    .values(state=state)
+                )
+            self._bump(conn, session_id)
+
+    def new_round(self, session_id: int, order: Sequence[str], state: str) -> int:
+        """Start the next round with the items in ``order``, each in ``state``; its number."""
+        with self.engine.begin() as conn:
+            current = self._lock_session(conn, session_id)
+            number = current + 1
+            conn.execute(
+                insert(items),
+                [
+                    {"session_id": session_id, "round": number, "item": item, "position": n, "state": state}
+                    for n, item in enumerate(order)
+                ],
+            )
+            conn.execute(update(sessions).where(sessions.c.id == session_id).values(round=number))
+            self._bump(conn, session_id)
+        return number
+
+    def _lock_session(self, conn: Connection, session_id: int) -> int:
+        """Lock the session row for this transaction (PostgreSQL); its current round."""
+        return int(
+            conn.execute(select(sessions.c.round).where(sessions.c.id == session_id).with_for_update()).scalar_one()
+        )
+
+    def _bump(self, conn: Connection, session_id: int) -> None:
+        conn.execute(update(sessions).where(sessions.c.id == session_id).values(revision=sessions.c.revision + 1))
+
+    def consensus(self, session_id: int) -> dict[str, str]:
+        with self._read() as conn:
+            rows = conn.execute(select(consensus.c.item, consensus.c.level).where(consensus.c.session_id == session_id))
+            return {r.item: r.level for r in rows}
+
+    def set_consensus(self, session_id: int, item: str, level: str) -> None:
+        with self.engine.begin() as conn:
+            self._lock_session(conn, session_id)
+            stmt = self._insert(consensus).values(session_id=session_id, item=item, level=level)
+            conn.execute(
+                stmt.on_conflict_do_update(index_elements=["session_id", "item"], set_={"level": stmt.excluded.level})
+            )
+            self._bump(conn, session_id)
+
+    # ----------------------------------------------------------------------------------------
+    # Participants and ratings
+
+    def join(self, session_id: int, name: str, name_key: str, token_hash: str, now: str) -> ParticipantRow:
+        """A new participant; Duplicate when the name (by ``name_key``) is taken in the session."""
+        try:
+            with self.engine.begin() as conn:
+                pid = conn.execute(
+                    insert(participants).values(
+                        session_id=session_id, name=name, name_key=name_key, token_hash=token_hash, joined=now
+                    )
+                ).inserted_primary_key[0]  # type: ignore[index]
+        except IntegrityError as exc:
+            raise Duplicate(name) from exc
+        return ParticipantRow(int(pid), session_id, name)
+
+    def participant_by_token(self, token: str) -> ParticipantRow | None:
+        return self.participant(token_hash(token))
+
+    def participant(self, token_hash: str) -> ParticipantRow | None:
+        with self._read() as conn:
+            row = conn.execute(
+                select(participants.c.id, participants.c.session_id, participants.c.name).where(
+                    participants.c.token_hash == token_hash
+                )
+            ).first()
+        return ParticipantRow(row.id, row.session_id, row.name) if row else None
+
+    def participants(self, session_id: int) -> list[ParticipantRow]:
+        with self._read() as conn:
+            rows = conn.execute(
+                select(participants.c.id, participants.c.name)
+                .where(participants.c.session_id == session_id)
+                .order_by(participants.c.id)
+            )
+            return [ParticipantRow(r.id, session_id, r.name) for r in rows]
+
+    def rate(self, session_id: int, round_: int, item: str, participant_id: int, level: str, now: str) -> str | None:
+        """Record (or change) a rating while the item is open; None when done, else the item's state."""
+        with self.engine.begin() as conn:
+            state = conn.execute(
+                select(items.c.state)
+                .where(items.c.session_id == session_id, items.c.round == round_, items.c.item == item)
+                .with_for_update(read=True)
+            ).scalar_one_or_none()
+            if state != "open":
+                return state or "missing"
+            stmt = self._insert(ratings).values(
+                session_id=session_id, round=round_, item=item, participant_id=participant_id, level=level, updated=now
+            )
+            conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["session_id", "round", "item", "participant_id"],
+                    set_={"level": stmt.excluded.level, "updated": stmt.excluded.updated},
+                )
+            )
+        return None
+
+    def ratings(self, session_id: int, round_: int | None = None) -> list[RatingRow]:
+        """Every rating of the session (or of one round), by round, rater (in joining order) and item."""
+        query = (
+            select(participants.c.name, ratings.c.item, ratings.c.level, ratings.c.round, ratings.c.updated)
+            .join(participants, participants.c.id == ratings.c.participant_id)
+            .where(ratings.c.session_id == session_id)
+            .order_by(ratings.c.round, participants.c.id, ratings.c.item)
+        )
+        if round_ is not None:
+            query = query.where(ratings.c.round == round_)
+        with self._read() as conn:
+            return [RatingRow(r.name, r.item, r.level, r.round, r.updated) for r in conn.execute(query)]
+
+    def mine(self, session_id: int, round_: int, participant_id: int) -> dict[str, str]:
+        """One participant's levels in a round, by item."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(ratings.c.item, ratings.c.level).where(
+                    ratings.c.session_id == session_id,
+                    ratings.c.round == round_,
+                    ratings.c.participant_id == participant_id,
+                )
+            )
+            return {r.item: r.level for r in rows}
+
+    def counts(self, session_id: int, round_: int) -> dict[str, int]:
+        """How many ratings each item has in a round."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(ratings.c.item, func.count())
+                .where(ratings.c.session_id == session_id, ratings.c.round == round_)
+                .group_by(ratings.c.item)
+            )
+            return {item: int(n) for item, n in rows}
