@@ -10,9 +10,12 @@ import functools
 import http.server
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
+import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,3 +93,79 @@ def serve(folder: Path):
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}/", server
+
+
+# --------------------------------------------------------------------------------------------
+# The live workshop server
+
+#: The facilitator key the tests start the live server with.
+LIVE_KEY = "trainer-key-for-tests"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_up(url: str, timeout: float = 60.0, process: subprocess.Popen | None = None) -> None:
+    """Poll ``url`` until it answers (the live server imports pandas and loads the data first)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the live server stopped with exit code {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+def start_live(db: Path, port: int | None = None, key: str = LIVE_KEY, *extra: str) -> tuple[str, subprocess.Popen]:
+    """`raterkit live` as a trainer runs it, in its own process, on the project's data: (base url, process).
+
+    Stop it with ``process.terminate()`` (or ``process.kill()``, as a crash would) and ``process.wait()``.
+    """
+    port = port or free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "raterkit.cli",
+            "live",
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+            "--facilitator-key",
+            key,
+            *extra,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(url + "/openapi.json", process=process)
+    except (RuntimeError, TimeoutError):
+        process.kill()
+        out, err = process.communicate()
+        raise RuntimeError(f"raterkit live did not start:\n{out}\n{err}") from None
+    return url, process
+
+
+def serve_live(app) -> tuple[str, object, threading.Thread]:
+    """Serve an ASGI app (``raterkit.live.app.create_app(...)``) with uvicorn from a thread: (base url,
+    server, thread). Stop it with ``server.should_exit = True`` and ``thread.join()``."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    wait_until_up(url + "/openapi.json")
+    return url, server, thread

@@ -497,6 +497,95 @@ def cmd_workshop_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------------------------
+# live: the workshop server
+
+
+def _lan_address() -> str:
+    """This machine's address on the room's network (no packet is sent), or 127.0.0.1."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))
+            return str(probe.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
+
+
+def _database_url(db: str) -> str:
+    if "://" in db:
+        return db
+    return "sqlite:///" + str(Path(db).expanduser().resolve())
+
+
+def cmd_live(args: argparse.Namespace) -> int:
+    import secrets
+    import socket
+
+    import uvicorn
+
+    from .live.app import create_app
+
+    catalog, code = _catalog_or_code(args)
+    if catalog is None:
+        return code
+    if not catalog.quizzes:
+        _say(
+            f"raterkit live: no quizzes found in {', '.join(_data_paths(args.data))}",
+            "    A session rates the items of a quiz: put quiz files in quiz/ or name the folder with --data.",
+        )
+        return 1
+    key = args.facilitator_key or os.environ.get("RATERKIT_FACILITATOR_KEY") or ""
+    generated = not key
+    if generated:
+        key = secrets.token_urlsafe(12)
+    elif len(key) < 8:
+        _say(
+            "raterkit live: the facilitator key is too short",
+            "    Use at least 8 characters (or leave it out to get one).",
+        )
+        return 2
+    if "://" not in args.db and not Path(args.db).expanduser().resolve().parent.is_dir():
+        _say(
+            f"raterkit live: cannot create the database {args.db}: its folder does not exist",
+            "    Name a file in an existing folder with --db.",
+        )
+        return 1
+    with socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET) as probe:
+        try:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((args.host, args.port))
+        except OSError as exc:
+            _say(
+                f"raterkit live: cannot listen on {args.host}:{args.port} ({exc.strerror})",
+                "    Another program may be using that port: choose another with --port, e.g. --port 8081.",
+            )
+            return 1
+    shown_host = _lan_address() if args.host in ("0.0.0.0", "::") else args.host
+    public_url = (args.public_url or f"http://{shown_host}:{args.port}").rstrip("/")
+    try:
+        app = create_app(catalog, _database_url(args.db), key, public_url=public_url)
+    except Exception as exc:  # the database cannot be opened or created
+        _say(
+            f"raterkit live: cannot open the database {args.db} ({exc.__class__.__name__})",
+            "    Check the file is a raterkit live database and can be written to.",
+        )
+        return 1
+    print(f"raterkit live: the workshop server is running. Database: {args.db}")
+    print(f"    Facilitator console: {public_url}/console")
+    print(f"    Trainees join at:    {public_url}/")
+    if generated:
+        print(f"    Facilitator key:     {key}   (new: shown only now; keep it to sign in again)")
+    else:
+        print("    Facilitator key:     the one you gave")
+    if args.host in ("0.0.0.0", "::"):
+        print("    Anyone on this network can reach the server: run it only on a network you trust.")
+    print("Stop it with Ctrl+C; sessions and ratings are kept in the database.", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False, timeout_graceful_shutdown=3)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="raterkit", description="Performance frameworks, calibration quizzes and workshop statistics."
@@ -555,6 +644,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--data", nargs="+", action="extend", metavar="PATH", help=data_help)
     p.set_defaults(func=cmd_workshop_sample)
+    p = sub.add_parser("live", help="run a live calibration session: the workshop server")
+    p.add_argument(
+        "--db", default="raterkit-live.sqlite", metavar="FILE", help="the database file (default: raterkit-live.sqlite)"
+    )
+    p.add_argument(
+        "--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1; a room's network: 0.0.0.0)"
+    )
+    p.add_argument("--port", type=int, default=8080, help="the port (default: 8080)")
+    p.add_argument(
+        "--facilitator-key", metavar="KEY", help="the trainer's key (default: $RATERKIT_FACILITATOR_KEY, or a new one)"
+    )
+    p.add_argument("--public-url", metavar="URL", help="the address trainees use, when it differs (a proxy, a name)")
+    p.add_argument("--data", nargs="+", action="extend", metavar="PATH", help=data_help)
+    p.set_defaults(func=cmd_live)
     return parser
 
 

@@ -5,12 +5,13 @@ operation of :class:`raterkit.live.room.Room` in a worker thread (it commits bef
 then wakes the event streams. Errors are ``{"error": "<plain sentence>"}`` with a 4xx status.
 """
 
-from __future__ import annotations
+# No "from __future__ import annotations": FastAPI reads these annotations, some of them local.
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response, Security
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
@@ -18,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from .auth import Auth, participant_cookie
 from .events import Hub
 from .qr import qr_svg
-from .room import NAME_LIMIT, LiveError, Room
+from .room import NAME_LIMIT, LiveError, Participant, Room
 
 __all__ = ["REPORT_CSP", "api_router"]
 
@@ -71,7 +72,23 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
     """The routes of ``/api/v1`` over one room."""
+    bearer_scheme = HTTPBearer(
+        auto_error=False,
+        description="The facilitator key (trainer's calls) or a participant token (from joining).",
+    )
+
+    Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)]
+
+    async def facilitator(request: Request, _: Credentials) -> None:
+        """Checked before the body is read: a caller without the role learns nothing about the body."""
+        await run_in_threadpool(auth.facilitator, request)
+
+    async def who(request: Request, code: str, _: Credentials) -> Participant:
+        return await run_in_threadpool(auth.participant, request, code)
+
     api = APIRouter(prefix="/api/v1", responses=ERRORS)
+    trainer = [Depends(facilitator)]
+    Caller = Annotated[Participant, Depends(who)]
 
     def changed(code: str, participants: bool) -> None:
         hub.bump(f"f:{code}", *([f"p:{code}"] if participants else []))
@@ -82,20 +99,17 @@ def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
     # ----------------------------------------------------------------------------------------
     # The trainer
 
-    @api.get("/quizzes", tags=["facilitator"], summary="The quizzes a session can be made from")
+    @api.get("/quizzes", tags=["facilitator"], dependencies=trainer, summary="The quizzes a session can be made from")
     async def quizzes(request: Request) -> list[dict[str, Any]]:
-        auth.facilitator(request)
         return room.quizzes()
 
-    @api.post("/sessions", tags=["facilitator"], status_code=201, summary="Create a session")
+    @api.post("/sessions", tags=["facilitator"], dependencies=trainer, status_code=201, summary="Create a session")
     async def create_session(request: Request, body: NewSession) -> dict[str, Any]:
-        auth.facilitator(request)
         code = await run_in_threadpool(room.create, body.quiz, body.items, body.mode, body.pace)
         return await facilitator_view(code)
 
-    @api.get("/sessions", tags=["facilitator"], summary="Every session, newest first")
+    @api.get("/sessions", tags=["facilitator"], dependencies=trainer, summary="Every session, newest first")
     async def sessions(request: Request) -> list[dict[str, Any]]:
-        auth.facilitator(request)
         rows = await run_in_threadpool(room.store.sessions)
         return [
             {
@@ -110,39 +124,53 @@ def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
             for s in rows
         ]
 
-    @api.get("/sessions/{code}", tags=["facilitator"], summary="The console's view of a session")
+    @api.get("/sessions/{code}", tags=["facilitator"], dependencies=trainer, summary="The console's view of a session")
     async def session(request: Request, code: str) -> dict[str, Any]:
-        auth.facilitator(request)
         return await facilitator_view(code)
 
-    @api.post("/sessions/{code}/items/{item}/{action}", tags=["facilitator"], summary="Open, close or reveal an item")
+    @api.post(
+        "/sessions/{code}/items/{item}/{action}",
+        tags=["facilitator"],
+        dependencies=trainer,
+        summary="Open, close or reveal an item",
+    )
     async def item_action(
         request: Request, code: str, item: str, action: Literal["open", "close", "reveal"]
     ) -> dict[str, Any]:
-        auth.facilitator(request)
         await run_in_threadpool(room.act, code, item, action)
         changed(code, participants=True)
         return await facilitator_view(code)
 
-    @api.post("/sessions/{code}/reveal", tags=["facilitator"], summary="Close and reveal every item of the round")
+    @api.post(
+        "/sessions/{code}/reveal",
+        tags=["facilitator"],
+        dependencies=trainer,
+        summary="Close and reveal every item of the round",
+    )
     async def reveal_all(request: Request, code: str) -> dict[str, Any]:
-        auth.facilitator(request)
         await run_in_threadpool(room.reveal_all, code)
         changed(code, participants=True)
         return await facilitator_view(code)
 
     @api.put(
-        "/sessions/{code}/items/{item}/consensus", tags=["facilitator"], summary="Record the level the room agreed"
+        "/sessions/{code}/items/{item}/consensus",
+        tags=["facilitator"],
+        dependencies=trainer,
+        summary="Record the level the room agreed",
     )
     async def record(request: Request, code: str, item: str, body: Level) -> dict[str, Any]:
-        auth.facilitator(request)
         await run_in_threadpool(room.record, code, item, body.level)
         changed(code, participants=True)
         return await facilitator_view(code)
 
-    @api.post("/sessions/{code}/rounds", tags=["facilitator"], status_code=201, summary="Start the next round")
+    @api.post(
+        "/sessions/{code}/rounds",
+        tags=["facilitator"],
+        dependencies=trainer,
+        status_code=201,
+        summary="Start the next round",
+    )
     async def new_round(request: Request, code: str) -> dict[str, Any]:
-        auth.facilitator(request)
         await run_in_threadpool(room.new_round, code)
         changed(code, participants=True)
         return await facilitator_view(code)
@@ -150,13 +178,13 @@ def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
     @api.get(
         "/sessions/{code}/ratings.csv",
         tags=["facilitator"],
+        dependencies=trainer,
         summary="Every rating in the response format, with a round column",
         response_class=PlainTextResponse,
     )
     async def ratings_csv(
         request: Request, code: str, round: int | None = Query(default=None, ge=1, le=1000)
     ) -> Response:
-        auth.facilitator(request)
         text = await run_in_threadpool(room.csv, code, round)
         name = f"raterkit-{code.upper()}" + (f"-round{round}" if round else "") + ".csv"
         return Response(
@@ -166,10 +194,13 @@ def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
         )
 
     @api.get(
-        "/sessions/{code}/report", tags=["facilitator"], summary="The workshop report", response_class=HTMLResponse
+        "/sessions/{code}/report",
+        tags=["facilitator"],
+        dependencies=trainer,
+        summary="The workshop report",
+        response_class=HTMLResponse,
     )
     async def report(request: Request, code: str) -> Response:
-        auth.facilitator(request)
         page = await run_in_threadpool(room.report, code)
         return HTMLResponse(
             page,
@@ -179,15 +210,20 @@ def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
             },
         )
 
-    @api.get("/sessions/{code}/qr.svg", tags=["facilitator"], summary="The join address as a QR code")
+    @api.get(
+        "/sessions/{code}/qr.svg", tags=["facilitator"], dependencies=trainer, summary="The join address as a QR code"
+    )
     async def qr(request: Request, code: str) -> Response:
-        auth.facilitator(request)
         session = await run_in_threadpool(room.session, code)
         return Response(qr_svg(room.join_url(session.code)), media_type="image/svg+xml")
 
-    @api.get("/sessions/{code}/console-events", tags=["facilitator"], summary="Live updates of the console's view")
+    @api.get(
+        "/sessions/{code}/console-events",
+        tags=["facilitator"],
+        dependencies=trainer,
+        summary="Live updates of the console's view",
+    )
     async def console_events(request: Request, code: str) -> EventSourceResponse:
-        auth.facilitator(request)
         session = await run_in_threadpool(room.session, code)
         return EventSourceResponse(
             hub.stream(f"f:{session.code}", lambda: room.facilitator_view(session.code), settle=0.25),
@@ -218,22 +254,19 @@ def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
         return response
 
     @api.get("/sessions/{code}/state", tags=["participant"], summary="What this participant sees now")
-    async def state(request: Request, code: str) -> dict[str, Any]:
-        participant = await run_in_threadpool(auth.participant, request, code)
+    async def state(participant: Caller) -> dict[str, Any]:
         return await run_in_threadpool(room.participant_view, participant)
 
     @api.put(
         "/sessions/{code}/items/{item}/rating", tags=["participant"], summary="Rate an open item (or change the rating)"
     )
-    async def rate(request: Request, code: str, item: str, body: Rating) -> dict[str, Any]:
-        participant = await run_in_threadpool(auth.participant, request, code)
+    async def rate(item: str, body: Rating, participant: Caller) -> dict[str, Any]:
         result = await run_in_threadpool(room.rate, participant, item, body.rating)
         changed(participant.session.code, participants=False)
         return result
 
     @api.get("/sessions/{code}/events", tags=["participant"], summary="Live updates of what participants see")
-    async def events(request: Request, code: str) -> EventSourceResponse:
-        participant = await run_in_threadpool(auth.participant, request, code)
+    async def events(participant: Caller) -> EventSourceResponse:
         session_code = participant.session.code
         return EventSourceResponse(
             hub.stream(f"p:{session_code}", lambda: room.public_view(session_code)),
