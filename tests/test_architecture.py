@@ -39,6 +39,9 @@ CORE = {
 #: What the core must never import: site generator, web frameworks, Jupyter, plotting, the terminal.
 FACE_PACKAGES = {"mkdocs", "material", "nbformat", "nbclient", "IPython", "ipywidgets", "matplotlib", "jinja2"}
 FACE_PACKAGES |= {"starlette", "fastapi", "uvicorn", "argparse", "markupsafe", "krippendorff", "pingouin"}
+#: The live server's stack: web framework, server, database layer, event stream, QR codes.
+LIVE_PACKAGES = {"starlette", "fastapi", "uvicorn", "sqlalchemy", "sse_starlette", "segno", "alembic", "psycopg"}
+FACE_PACKAGES |= LIVE_PACKAGES
 #: Where a command's modules may be imported inside a function (to keep `raterkit --help` fast).
 LAZY_ALLOWED = {"raterkit.cli"}
 #: Modules longer than this must say in their docstring which one cohesive job they hold.
@@ -164,6 +167,17 @@ def test_the_core_never_imports_a_face(module):
         assert top not in FACE_PACKAGES, f"{module}:{line} imports {target}"
         if target.startswith("raterkit."):
             assert target in CORE, f"{module}:{line} imports the face {target}"
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if not m.startswith("raterkit.live")))
+def test_only_the_live_server_uses_the_web_and_database_stack(module):
+    """The live server is a face like the site: nothing else imports it or its stack (the CLI
+    starts it from inside its command)."""
+    for target, _, lazy, line in imports_of(module):
+        if module == "raterkit.cli" and lazy:
+            continue
+        assert target.split(".")[0] not in LIVE_PACKAGES, f"{module}:{line} imports {target}"
+        assert not target.startswith("raterkit.live"), f"{module}:{line} imports the live server {target}"
 
 
 @pytest.mark.parametrize("module", sorted(MODULES))
