@@ -8,7 +8,7 @@ STAMP := $(VENV)/.raterkit-installed
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: serve site site-assessment test check lint validate chromium clean
+.PHONY: serve site site-assessment live test check lint validate chromium clean
 
 # A virtual environment with the pinned dependencies (requirements.lock) and raterkit itself.
 $(STAMP): pyproject.toml requirements.lock
@@ -25,6 +25,10 @@ serve: $(STAMP)
 ## Build the site into site/.
 site: $(STAMP)
 	$(BIN)/mkdocs build --strict
+
+## Run a live calibration session: the workshop server on http://127.0.0.1:8080 (docs/live.md).
+live: $(STAMP)
+	$(BIN)/raterkit live $(LIVE_ARGS)
 
 ## Check framework, crosswalk and quiz files.
 validate: $(STAMP)
