@@ -79,6 +79,9 @@ class Room:
         self.public_url = public_url.rstrip("/")
         self.texts = catalog.statement_texts()
         self._public: dict[str, tuple[int, dict[str, Any]]] = {}
+        #: The statistics by session and revision: they cover closed items only, whose ratings
+        #: cannot change until the next revision, so a room rating away does not recompute them.
+        self._statistics: dict[str, tuple[int, dict[str, Any]]] = {}
 
     # ----------------------------------------------------------------------------------------
     # Looking things up
@@ -383,8 +386,7 @@ class Room:
                 }
                 for row in rows
             ],
-            "stats": self._stats(session, quiz, [r for r in ratings if r.item in set(done)], done, agreed),
-            "change": self._change(session, quiz, done, agreed),
+            **self._statistics_of(session, quiz, ratings, done, agreed),
         }
 
     def join_url(self, code: str) -> str:
@@ -423,6 +425,20 @@ class Room:
             key=self._key(session, quiz, item_ids, agreed),
             quiz=quiz.id,
         )
+
+    def _statistics_of(
+        self, session: SessionRow, quiz: Quiz, ratings: list[RatingRow], done: list[str], agreed: dict[str, str]
+    ) -> dict[str, Any]:
+        cached = self._statistics.get(session.code)
+        if cached and cached[0] == session.revision:
+            return cached[1]
+        closed = set(done)
+        statistics = {
+            "stats": self._stats(session, quiz, [r for r in ratings if r.item in closed], done, agreed),
+            "change": self._change(session, quiz, done, agreed),
+        }
+        self._statistics[session.code] = (session.revision, statistics)
+        return statistics
 
     def _stats(
         self, session: SessionRow, quiz: Quiz, rows: list[RatingRow], done: list[str], agreed: dict[str, str]
