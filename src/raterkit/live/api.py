@@ -7,6 +7,7 @@ then wakes the event streams. Errors are ``{"error": "<plain sentence>"}`` with 
 
 # No "from __future__ import annotations": FastAPI reads these annotations, some of them local.
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, Security
@@ -96,19 +97,30 @@ def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
     async def facilitator_view(code: str) -> dict[str, Any]:
         return await run_in_threadpool(room.facilitator_view, code)
 
+    async def change(code: str, operation: Callable[..., Any], *args: Any) -> dict[str, Any]:
+        """A trainer's change: carried out and committed, the streams woken, the console's view returned."""
+        await run_in_threadpool(operation, code, *args)
+        changed(code, participants=True)
+        return await facilitator_view(code)
+
+    def trainer_call(method: str, path: str, summary: str, **options: Any) -> Callable[[Any], Any]:
+        return api.api_route(
+            path, methods=[method], tags=["facilitator"], dependencies=trainer, summary=summary, **options
+        )
+
     # ----------------------------------------------------------------------------------------
     # The trainer
 
-    @api.get("/quizzes", tags=["facilitator"], dependencies=trainer, summary="The quizzes a session can be made from")
+    @trainer_call("GET", "/quizzes", "The quizzes a session can be made from")
     async def quizzes(request: Request) -> list[dict[str, Any]]:
         return room.quizzes()
 
-    @api.post("/sessions", tags=["facilitator"], dependencies=trainer, status_code=201, summary="Create a session")
+    @trainer_call("POST", "/sessions", "Create a session", status_code=201)
     async def create_session(request: Request, body: NewSession) -> dict[str, Any]:
         code = await run_in_threadpool(room.create, body.quiz, body.items, body.mode, body.pace)
         return await facilitator_view(code)
 
-    @api.get("/sessions", tags=["facilitator"], dependencies=trainer, summary="Every session, newest first")
+    @trainer_call("GET", "/sessions", "Every session, newest first")
     async def sessions(request: Request) -> list[dict[str, Any]]:
         rows = await run_in_threadpool(room.store.sessions)
         return [
@@ -124,62 +136,32 @@ def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
             for s in rows
         ]
 
-    @api.get("/sessions/{code}", tags=["facilitator"], dependencies=trainer, summary="The console's view of a session")
+    @trainer_call("GET", "/sessions/{code}", "The console's view of a session")
     async def session(request: Request, code: str) -> dict[str, Any]:
         return await facilitator_view(code)
 
-    @api.post(
-        "/sessions/{code}/items/{item}/{action}",
-        tags=["facilitator"],
-        dependencies=trainer,
-        summary="Open, close or reveal an item",
-    )
+    @trainer_call("POST", "/sessions/{code}/items/{item}/{action}", "Open, close or reveal an item")
     async def item_action(
         request: Request, code: str, item: str, action: Literal["open", "close", "reveal"]
     ) -> dict[str, Any]:
-        await run_in_threadpool(room.act, code, item, action)
-        changed(code, participants=True)
-        return await facilitator_view(code)
+        return await change(code, room.act, item, action)
 
-    @api.post(
-        "/sessions/{code}/reveal",
-        tags=["facilitator"],
-        dependencies=trainer,
-        summary="Close and reveal every item of the round",
-    )
+    @trainer_call("POST", "/sessions/{code}/reveal", "Close and reveal every item of the round")
     async def reveal_all(request: Request, code: str) -> dict[str, Any]:
-        await run_in_threadpool(room.reveal_all, code)
-        changed(code, participants=True)
-        return await facilitator_view(code)
+        return await change(code, room.reveal_all)
 
-    @api.put(
-        "/sessions/{code}/items/{item}/consensus",
-        tags=["facilitator"],
-        dependencies=trainer,
-        summary="Record the level the room agreed",
-    )
+    @trainer_call("PUT", "/sessions/{code}/items/{item}/consensus", "Record the level the room agreed")
     async def record(request: Request, code: str, item: str, body: Level) -> dict[str, Any]:
-        await run_in_threadpool(room.record, code, item, body.level)
-        changed(code, participants=True)
-        return await facilitator_view(code)
+        return await change(code, room.record, item, body.level)
 
-    @api.post(
-        "/sessions/{code}/rounds",
-        tags=["facilitator"],
-        dependencies=trainer,
-        status_code=201,
-        summary="Start the next round",
-    )
+    @trainer_call("POST", "/sessions/{code}/rounds", "Start the next round", status_code=201)
     async def new_round(request: Request, code: str) -> dict[str, Any]:
-        await run_in_threadpool(room.new_round, code)
-        changed(code, participants=True)
-        return await facilitator_view(code)
+        return await change(code, room.new_round)
 
-    @api.get(
+    @trainer_call(
+        "GET",
         "/sessions/{code}/ratings.csv",
-        tags=["facilitator"],
-        dependencies=trainer,
-        summary="Every rating in the response format, with a round column",
+        "Every rating in the response format, with a round column",
         response_class=PlainTextResponse,
     )
     async def ratings_csv(
@@ -193,13 +175,7 @@ def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
 
-    @api.get(
-        "/sessions/{code}/report",
-        tags=["facilitator"],
-        dependencies=trainer,
-        summary="The workshop report",
-        response_class=HTMLResponse,
-    )
+    @trainer_call("GET", "/sessions/{code}/report", "The workshop report", response_class=HTMLResponse)
     async def report(request: Request, code: str) -> Response:
         page = await run_in_threadpool(room.report, code)
         return HTMLResponse(
@@ -210,19 +186,12 @@ def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
             },
         )
 
-    @api.get(
-        "/sessions/{code}/qr.svg", tags=["facilitator"], dependencies=trainer, summary="The join address as a QR code"
-    )
+    @trainer_call("GET", "/sessions/{code}/qr.svg", "The join address as a QR code")
     async def qr(request: Request, code: str) -> Response:
         session = await run_in_threadpool(room.session, code)
         return Response(qr_svg(room.join_url(session.code)), media_type="image/svg+xml")
 
-    @api.get(
-        "/sessions/{code}/console-events",
-        tags=["facilitator"],
-        dependencies=trainer,
-        summary="Live updates of the console's view",
-    )
+    @trainer_call("GET", "/sessions/{code}/console-events", "Live updates of the console's view")
     async def console_events(request: Request, code: str) -> EventSourceResponse:
         session = await run_in_threadpool(room.session, code)
         return EventSourceResponse(
