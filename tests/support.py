@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -169,3 +170,81 @@ def serve_live(app) -> tuple[str, object, threading.Thread]:
     url = f"http://127.0.0.1:{port}"
     wait_until_up(url + "/openapi.json")
     return url, server, thread
+
+
+# --------------------------------------------------------------------------------------------
+# A throwaway PostgreSQL cluster (Debian's postgresql): initdb in a temporary folder, a free
+# loopback port, removed afterwards. initdb refuses to run as root: as root, the cluster belongs
+# to the unprivileged `postgres` user.
+
+
+def postgres_bin() -> Path | None:
+    """The folder of Debian's PostgreSQL server programs (initdb, pg_ctl), newest version first."""
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name), reverse=True
+    )
+    return found[0].parent if found else None
+
+
+class Postgres:
+    """A PostgreSQL server of the tests' own: ``Postgres().start()``, ``.url``, ``.stop()``,
+    ``.restart()``, ``.remove()``; ``fsync`` off (the tests kill processes, never the machine).
+
+    Its folder is made directly in the system's temporary folder: pytest's own are private to
+    root, and the unprivileged server could not reach a cluster inside them."""
+
+    def __init__(self) -> None:
+        bindir = postgres_bin()
+        if bindir is None:
+            raise RuntimeError(
+                "The live server's tests need PostgreSQL's server programs (initdb, pg_ctl), which are not "
+                "installed: run 'make test' as root to install them, or 'sudo apt-get install postgresql'."
+            )
+        self.bin = bindir
+        self.folder = Path(tempfile.mkdtemp(prefix="raterkit-postgres-"))
+        self.data = self.folder / "data"
+        self.port = free_port()
+        self.user = "postgres" if os.geteuid() == 0 else None
+        self.url = f"postgresql+psycopg://raterkit@127.0.0.1:{self.port}/raterkit"
+
+    def _run(self, *command: str) -> None:
+        prefix = ["runuser", "-u", self.user, "--"] if self.user else []
+        result = subprocess.run([*prefix, *command], capture_output=True, text=True, timeout=120)
+        if result.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+
+    def start(self) -> Postgres:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if self.user:
+            shutil.chown(self.folder, self.user)
+            self.folder.chmod(0o700)
+        if not self.data.exists():
+            self._run(
+                str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "raterkit", "-N", "-E", "UTF8"
+            )
+        self._run(
+            str(self.bin / "pg_ctl"),
+            "-D", str(self.data),
+            "-l", str(self.folder / "server.log"),
+            "-o", f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300",
+            "-w",
+            "start",
+        )  # fmt: skip
+        created = self.folder / ".created"
+        if not created.exists():
+            self._run(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "raterkit", "raterkit")
+            created.touch()
+        return self
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def remove(self) -> None:
+        """Stop the server (if it runs) and delete its folder."""
+        if (self.data / "postmaster.pid").exists():
+            self.stop("immediate")
+        shutil.rmtree(self.folder, ignore_errors=True)
