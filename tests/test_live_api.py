@@ -17,6 +17,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -24,7 +25,7 @@ from raterkit.cli import main
 from raterkit.live.app import create_app
 from raterkit.live.room import CODE_ALPHABET
 from raterkit.responses import read_responses
-from support import FRAMEWORKS, LIVE_KEY, QUIZ
+from support import FRAMEWORKS, LIVE_KEY, QUIZ, serve_live
 
 QUIZ_ID = "cp1-customer-relations"
 API = "/api/v1"
@@ -546,6 +547,25 @@ def test_names_taken_too_long_or_blank(client, room):
         plain_error(client.post(url, json=wrong), 422)
 
 
+def test_oversized_bodies_are_refused_whether_their_length_is_given_or_not(client, room):
+    big = json.dumps({"quiz": QUIZ_ID, "items": ["cp1-01"] * 8000}).encode()
+    assert len(big) > 64 * 1024
+    json_type = {"Content-Type": "application/json"}
+    assert "too large" in plain_error(client.post(f"{API}/sessions", content=big, headers=KEY | json_type), 413)
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(big), 4096):
+            yield big[start : start + 4096]
+
+    chunked = client.post(f"{API}/sessions", content=chunks(), headers=KEY | json_type)
+    assert "too large" in plain_error(chunked, 413)
+    name = f"{API}/sessions/{room['code']}/participants"
+    body = json.dumps({"name": "x" * 70_000}).encode()
+    plain_error(client.post(name, content=iter([body]), headers=json_type), 413)
+    plain_error(client.post(name, content=body, headers=json_type), 413)
+    assert [s["code"] for s in client.get(f"{API}/sessions", headers=KEY).json()] == [room["code"]]
+
+
 def test_a_chunked_body_within_the_limit_is_read(client, room):
     body = json.dumps({"name": "Chunky"}).encode()
     r = client.post(
@@ -554,6 +574,28 @@ def test_a_chunked_body_within_the_limit_is_read(client, room):
         headers={"Content-Type": "application/json"},
     )
     assert r.status_code == 201 and r.json()["name"] == "Chunky"
+
+
+def test_chunked_bodies_through_a_real_server(app):
+    """uvicorn hands a chunked body on in pieces (the test client in one): too large is 413, small is read."""
+    url, server, thread = serve_live(app)
+    headers = KEY | {"Content-Type": "application/json"}
+
+    def pieces(data: bytes, size: int) -> Iterator[bytes]:
+        for start in range(0, len(data), size):
+            yield data[start : start + size]
+
+    try:
+        with httpx.Client(base_url=url, timeout=30) as http:
+            big = json.dumps({"quiz": QUIZ_ID, "items": ["cp1-01"] * 8000}).encode()
+            plain_error(http.post(f"{API}/sessions", content=pieces(big, 4096), headers=headers), 413)
+            small = json.dumps({"quiz": QUIZ_ID, "items": ["cp1-01", "cp1-02"], "pace": "self"}).encode()
+            made = http.post(f"{API}/sessions", content=pieces(small, 7), headers=headers)
+            assert made.status_code == 201, made.text
+            assert [i["id"] for i in made.json()["items"]] == ["cp1-01", "cp1-02"]
+    finally:
+        server.should_exit = True
+        thread.join()
 
 
 def test_new_sessions_with_wrong_values(client):

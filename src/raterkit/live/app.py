@@ -68,6 +68,14 @@ class Guard:
         if refusal is not None:
             await _plain(*refusal)(scope, receive, send)
             return
+        if b"content-length" not in headers and b"transfer-encoding" in headers:
+            # A body sent in chunks, of no stated length: read it here, so that one too large is
+            # a 413 (a route reading it would only see a failed read).
+            replay = await self._whole_body(receive)
+            if replay is None:
+                await _plain(413, "The request is too large.")(scope, receive, send)
+                return
+            receive = replay
         received = 0
 
         async def limited() -> Message:
@@ -89,6 +97,35 @@ class Guard:
             await send(message)
 
         await self.app(scope, limited, secured)
+
+    @staticmethod
+    async def _whole_body(receive: Receive) -> Receive | None:
+        """The request's body read up to :data:`BODY_LIMIT`, handed on as one message (None: too large)."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away: let the route see it
+                first: Message = message
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > BODY_LIMIT:
+                return None
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                first = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+                break
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return first
+            return await receive()
+
+        return replay
 
     @staticmethod
     def _refusal(scope: Scope, headers: dict[bytes, bytes]) -> tuple[int, str] | None:
