@@ -598,6 +598,22 @@ def test_chunked_bodies_through_a_real_server(app):
         thread.join()
 
 
+def test_bodies_that_are_not_json_objects(client, room):
+    url = f"{API}/sessions"
+    json_type = KEY | {"Content-Type": "application/json"}
+    for broken in (b"{", b"{'quiz': 1}", b'{"quiz": "x",}', b"\xff\xfe", b"nul"):
+        assert "JSON" in plain_error(client.post(url, content=broken, headers=json_type), 400)
+    for kind in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/json"):
+        r = client.post(url, content=json.dumps({"quiz": QUIZ_ID}).encode(), headers=KEY | {"Content-Type": kind})
+        assert "JSON" in plain_error(r, 415), kind
+    no_type = client.post(url, content=json.dumps({"quiz": QUIZ_ID}).encode(), headers=KEY)
+    plain_error(no_type, 415)
+    for not_object in ([], [{"quiz": QUIZ_ID}], 3, "cp1-customer-relations", None, True):
+        plain_error(client.post(url, json=not_object, headers=KEY), 422)
+    rating = f"{API}/sessions/{room['code']}/items/cp1-01/rating"
+    plain_error(client.put(rating, json=["III"], headers=bearer(room["ann"]["token"])), 422)
+
+
 def test_new_sessions_with_wrong_values(client):
     url = f"{API}/sessions"
     assert QUIZ_ID in plain_error(client.post(url, json={"quiz": "no-such-quiz"}, headers=KEY), 422)

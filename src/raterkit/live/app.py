@@ -151,6 +151,8 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str]:
     if any(e.get("type") == "json_invalid" for e in errors):
         return 400, "The request body is not valid JSON."
     first = errors[0] if errors else {}
+    if tuple(first.get("loc", ())) == ("body",):  # a list, a number or a string instead of an object
+        return 422, "The request body must be a JSON object: its fields between curly braces { }."
     where = ".".join(str(part) for part in first.get("loc", ()) if part != "body") or "the request"
     if first.get("type") == "missing":
         return 422, f"{where}: this field is required."
