@@ -4,15 +4,18 @@ Plain SQLAlchemy Core over the tables of :mod:`raterkit.live.schema`, portable b
 and PostgreSQL. Each write is one transaction, committed before the method returns: the server
 answers only after that. Writes that depend on what they read lock it first (``FOR UPDATE`` on
 PostgreSQL; on SQLite every write transaction starts with ``BEGIN IMMEDIATE``, so writers queue
-instead of failing).
+instead of failing). On SQLite the writers of this process also take turns on a lock before they
+begin: SQLite's own wait for its write lock sleeps in growing steps (up to 100 ms), which a room
+rating at once turned into seconds of waiting.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
@@ -68,6 +71,16 @@ class RatingRow:
     updated: str
 
 
+@dataclass
+class _PendingRating:
+    """A rating waiting to be written with the others that arrived with it (SQLite)."""
+
+    rating: tuple[int, int, str, int, str, str]
+    done: threading.Event = field(default_factory=threading.Event)
+    state: str | None = None
+    error: BaseException | None = None
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # SQLAlchemy's begin event below starts each transaction
     cursor = dbapi_connection.cursor()
@@ -79,8 +92,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Connection) -> None:
-    read_only = conn.get_execution_options().get("raterkit_read", False)
-    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    """Writes take the write lock at once (``BEGIN IMMEDIATE``). A read is one statement, which
+    SQLite runs on one snapshot by itself: no BEGIN (and no COMMIT) around it."""
+    if not conn.get_execution_options().get("raterkit_read", False):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _session(row: Any) -> SessionRow:
@@ -96,15 +111,27 @@ def _session(row: Any) -> SessionRow:
     )
 
 
+#: Connections kept open to a SQLite file: one for each worker thread that may query at once
+#: (anyio's default is 40), so a busy room never waits for a connection or opens a new one.
+SQLITE_POOL = 64
+
+
 class Store:
     """The live server's database (``url``: ``sqlite:///file.sqlite`` or a PostgreSQL URL)."""
 
     def __init__(self, url: str, *, create: bool = True):
         self.url = url
-        self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False} if self.sqlite else {})
         if self.sqlite:
+            self.engine: Engine = create_engine(
+                url, connect_args={"check_same_thread": False}, pool_size=SQLITE_POOL, max_overflow=SQLITE_POOL
+            )
             event.listen(self.engine, "connect", _sqlite_pragmas)
             event.listen(self.engine, "begin", _sqlite_begin)
+        else:
+            self.engine = create_engine(url)
+        self._writer: AbstractContextManager[Any] = threading.Lock() if self.sqlite else nullcontext()
+        self._waiting: list[_PendingRating] = []  # ratings waiting for the next write (SQLite)
+        self._waiting_lock = threading.Lock()
         if create:
             metadata.create_all(self.engine)
 
@@ -117,7 +144,14 @@ class Store:
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
+        """A connection for one SELECT (on SQLite without BEGIN: see _sqlite_begin)."""
         with self.engine.connect() as conn, conn.execution_options(raterkit_read=True).begin():
+            yield conn
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A write transaction, committed on leaving (on SQLite, one writer of this process at a time)."""
+        with self._writer, self.engine.begin() as conn:
             yield conn
 
     def _insert(self, table: Any) -> Any:
@@ -131,7 +165,7 @@ class Store:
     ) -> SessionRow:
         """A new session of ``item_ids`` (in that order), each in ``state``; Duplicate when ``code`` is taken."""
         try:
-            with self.engine.begin() as conn:
+            with self._write() as conn:
                 sid = conn.execute(
                     insert(sessions).values(
                         code=code, quiz=quiz, mode=mode, pace=pace, round=1, revision=0, created=now
@@ -168,7 +202,7 @@ class Store:
 
     def set_states(self, session_id: int, round_: int, changes: dict[str, str]) -> None:
         """Move items of the current round to new states and bump the session's revision, in one transaction."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             self._lock_session(conn, session_id)
             for item, state in changes.items():
                 conn.execute(
@@ -180,7 +214,7 @@ class Store:
 
     def new_round(self, session_id: int, order: Sequence[str], state: str) -> int:
         """Start the next round with the items in ``order``, each in ``state``; its number."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             current = self._lock_session(conn, session_id)
             number = current + 1
             conn.execute(
@@ -209,7 +243,7 @@ class Store:
             return {r.item: r.level for r in rows}
 
     def set_consensus(self, session_id: int, item: str, level: str) -> None:
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             self._lock_session(conn, session_id)
             stmt = self._insert(consensus).values(session_id=session_id, item=item, level=level)
             conn.execute(
@@ -223,7 +257,7 @@ class Store:
     def join(self, session_id: int, name: str, name_key: str, token_hash: str, now: str) -> ParticipantRow:
         """A new participant; Duplicate when the name (by ``name_key``) is taken in the session."""
         try:
-            with self.engine.begin() as conn:
+            with self._write() as conn:
                 pid = conn.execute(
                     insert(participants).values(
                         session_id=session_id, name=name, name_key=name_key, token_hash=token_hash, joined=now
@@ -255,25 +289,89 @@ class Store:
             return [ParticipantRow(r.id, session_id, r.name) for r in rows]
 
     def rate(self, session_id: int, round_: int, item: str, participant_id: int, level: str, now: str) -> str | None:
-        """Record (or change) a rating while the item is open; None when done, else the item's state."""
-        with self.engine.begin() as conn:
-            state = conn.execute(
-                select(items.c.state)
-                .where(items.c.session_id == session_id, items.c.round == round_, items.c.item == item)
-                .with_for_update(read=True)
-            ).scalar_one_or_none()
-            if state != "open":
-                return state or "missing"
-            stmt = self._insert(ratings).values(
-                session_id=session_id, round=round_, item=item, participant_id=participant_id, level=level, updated=now
-            )
-            conn.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["session_id", "round", "item", "participant_id"],
-                    set_={"level": stmt.excluded.level, "updated": stmt.excluded.updated},
-                )
-            )
+        """Record (or change) a rating while the item is open; None when done, else the item's state.
+
+        On SQLite, ratings that arrive together are written together: whichever of their threads
+        gets the write lock first writes every rating waiting, in one transaction (one sync to disk),
+        and each is answered only once that transaction is committed. A room rating at once then
+        costs one commit per batch instead of one per rating.
+        """
+        if not self.sqlite:
+            with self._write() as conn:
+                return self._rate_one(conn, (session_id, round_, item, participant_id, level, now))
+        mine = _PendingRating((session_id, round_, item, participant_id, level, now))
+        with self._waiting_lock:
+            self._waiting.append(mine)
+        with self._writer:
+            if not mine.done.is_set():
+                with self._waiting_lock:
+                    batch, self._waiting = self._waiting, []
+                try:
+                    with self.engine.begin() as conn:
+                        states = self._rate_batch(conn, [pending.rating for pending in batch])
+                except BaseException as exc:
+                    for pending in batch:
+                        pending.error = exc
+                        pending.done.set()
+                    raise
+                for pending, state in zip(batch, states, strict=True):
+                    pending.state = state
+                    pending.done.set()
+        if mine.error is not None:
+            raise mine.error
+        return mine.state
+
+    def _rate_one(self, conn: Connection, rating: tuple[int, int, str, int, str, str]) -> str | None:
+        session_id, round_, item, participant_id, level, now = rating
+        state = conn.execute(
+            select(items.c.state)
+            .where(items.c.session_id == session_id, items.c.round == round_, items.c.item == item)
+            .with_for_update(read=True)
+        ).scalar_one_or_none()
+        if state != "open":
+            return state or "missing"
+        conn.execute(self._upsert_rating(), [self._rating_values(rating)])
         return None
+
+    def _rate_batch(self, conn: Connection, batch: list[tuple[int, int, str, int, str, str]]) -> list[str | None]:
+        """Ratings in arrival order, in one transaction: the item states read once per round, then
+        one statement writing the last level of each participant and item (later ones win, as if
+        each had been written in turn)."""
+        states: dict[tuple[int, int, str], str] = {}
+        for session_id, round_ in {(r[0], r[1]) for r in batch}:
+            rows = conn.execute(
+                select(items.c.item, items.c.state).where(items.c.session_id == session_id, items.c.round == round_)
+            )
+            states.update({(session_id, round_, row.item): row.state for row in rows})
+        answers: list[str | None] = []
+        last: dict[tuple[int, int, str, int], dict[str, Any]] = {}
+        for rating in batch:
+            state = states.get(rating[:3], "missing")
+            answers.append(None if state == "open" else state)
+            if state == "open":
+                last[rating[:4]] = self._rating_values(rating)
+        if last:
+            conn.execute(self._upsert_rating(), list(last.values()))
+        return answers
+
+    @staticmethod
+    def _rating_values(rating: tuple[int, int, str, int, str, str]) -> dict[str, Any]:
+        session_id, round_, item, participant_id, level, now = rating
+        return {
+            "session_id": session_id,
+            "round": round_,
+            "item": item,
+            "participant_id": participant_id,
+            "level": level,
+            "updated": now,
+        }
+
+    def _upsert_rating(self) -> Any:
+        stmt = self._insert(ratings)
+        return stmt.on_conflict_do_update(
+            index_elements=["session_id", "round", "item", "participant_id"],
+            set_={"level": stmt.excluded.level, "updated": stmt.excluded.updated},
+        )
 
     def ratings(self, session_id: int, round_: int | None = None) -> list[RatingRow]:
         """Every rating of the session (or of one round), by round, rater (in joining order) and item."""
