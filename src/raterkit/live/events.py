@@ -31,6 +31,9 @@ class Hub:
     def __init__(self) -> None:
         self._versions: defaultdict[str, int] = defaultdict(int)
         self._events: dict[str, asyncio.Event] = {}
+        #: The last view sent on each topic and its JSON text: a view cached per revision (the
+        #: participants' view) is the same object for every stream, so a room of streams encodes it once.
+        self._encoded: dict[str, tuple[dict[str, Any], str]] = {}
 
     def bump(self, *topics: str) -> None:
         for topic in topics:
@@ -50,6 +53,15 @@ class Hub:
         with suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), timeout)
 
+    def encode(self, topic: str, view: dict[str, Any]) -> str:
+        """The view as JSON text, encoded once for every stream that is given the same view object."""
+        last = self._encoded.get(topic)
+        if last is not None and last[0] is view:
+            return last[1]
+        data = json.dumps(view, separators=(",", ":"), ensure_ascii=False)
+        self._encoded[topic] = (view, data)
+        return data
+
     async def stream(
         self, topic: str, view: Callable[[], dict[str, Any]], settle: float = 0.0
     ) -> AsyncIterator[ServerSentEvent]:
@@ -58,7 +70,7 @@ class Hub:
         sent = None
         while True:
             seen = self.version(topic)
-            data = json.dumps(await run_in_threadpool(view), separators=(",", ":"), ensure_ascii=False)
+            data = self.encode(topic, await run_in_threadpool(view))
             if data != sent:
                 yield ServerSentEvent(data=data, event="state", retry=RETRY_MS)
                 sent = data
