@@ -20,6 +20,7 @@ import csv
 import io
 import random
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -58,6 +59,10 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def no_item(item_id: str) -> LiveError:
+    return LiveError(404, f"This session has no item called '{item_id[:80]}'.")
+
+
 def name_key(name: str) -> str:
     """Names that differ only in case or spacing are one name."""
     return " ".join(name.casefold().split())
@@ -79,6 +84,7 @@ class Room:
         self.public_url = public_url.rstrip("/")
         self.texts = catalog.statement_texts()
         self._public: dict[str, tuple[int, dict[str, Any]]] = {}
+        self._building = threading.Lock()  # one thread builds a new public view; the others wait for it
         #: The statistics by session and revision: they cover closed items only, whose ratings
         #: cannot change until the next revision, so a room rating away does not recompute them.
         self._statistics: dict[str, tuple[int, dict[str, Any]]] = {}
@@ -104,7 +110,7 @@ class Room:
         for item in quiz.items:
             if item.id == item_id and item_id in in_session:
                 return item
-        raise LiveError(404, f"This session has no item called '{item_id[:80]}'.")
+        raise no_item(item_id)
 
     def level(self, quiz: Quiz, written: Any) -> str:
         fw = self.framework(quiz)
@@ -233,10 +239,17 @@ class Room:
         return Participant(row.id, row.name, session)
 
     def rate(self, participant: Participant, item_id: str, written: Any) -> dict[str, Any]:
-        session = self.session(participant.session.code)  # the current round
-        item = self._item(session, item_id)
-        level = self.level(self.quiz(session), written)
-        state = self.store.rate(session.id, session.round, item.id, participant.id, level, now())
+        """Record a rating. The session (its current round) is the one read for this request, and the
+        item's state is checked in the write itself: a rating costs one write and no other query."""
+        session = participant.session
+        try:
+            level = self.level(self.quiz(session), written)
+        except LiveError:
+            self._item(session, item_id)  # an unknown item is reported first
+            raise
+        state = self.store.rate(session.id, session.round, item_id, participant.id, level, now())
+        if state == "missing":
+            raise no_item(item_id)
         if state is not None:
             raise LiveError(
                 409,
@@ -244,7 +257,7 @@ class Room:
                 if state == "waiting"
                 else "This item is closed: the trainer has stopped the rating.",
             )
-        return {"item": item.id, "rating": level, "round": session.round}
+        return {"item": item_id, "rating": level, "round": session.round}
 
     # ----------------------------------------------------------------------------------------
     # The views
@@ -255,8 +268,12 @@ class Room:
         cached = self._public.get(session.code)
         if cached and cached[0] == session.revision:
             return cached[1]
-        view = self._public_view(session)
-        self._public[session.code] = (session.revision, view)
+        with self._building:  # a room of streams woken at once: one builds the view, the others take it
+            cached = self._public.get(session.code)
+            if cached and cached[0] == session.revision:
+                return cached[1]
+            view = self._public_view(session)
+            self._public[session.code] = (session.revision, view)
         return view
 
     def participant_view(self, participant: Participant) -> dict[str, Any]:
@@ -344,11 +361,8 @@ class Room:
         return out
 
     def _spreads(self, session: SessionRow, fw: Framework, item_ids: list[str]) -> dict[str, dict[str, int]]:
-        spreads = {item: {lv.id: 0 for lv in fw.scale} for item in item_ids}
-        for rating in self.store.ratings(session.id, session.round):
-            if rating.item in spreads:
-                spreads[rating.item][rating.level] += 1
-        return spreads
+        counted = self.store.spread(session.id, session.round) if item_ids else {}
+        return {item: {lv.id: counted.get(item, {}).get(lv.id, 0) for lv in fw.scale} for item in item_ids}
 
     def facilitator_view(self, code: str) -> dict[str, Any]:
         session = self.session(code)

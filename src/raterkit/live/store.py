@@ -398,6 +398,19 @@ class Store:
             )
             return {r.item: r.level for r in rows}
 
+    def spread(self, session_id: int, round_: int) -> dict[str, dict[str, int]]:
+        """How many ratings each level has, by item, in a round."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(ratings.c.item, ratings.c.level, func.count())
+                .where(ratings.c.session_id == session_id, ratings.c.round == round_)
+                .group_by(ratings.c.item, ratings.c.level)
+            )
+            out: dict[str, dict[str, int]] = {}
+            for item, level, n in rows:
+                out.setdefault(item, {})[level] = int(n)
+            return out
+
     def counts(self, session_id: int, round_: int) -> dict[str, int]:
         """How many ratings each item has in a round."""
         with self._read() as conn:
