@@ -153,6 +153,10 @@ def page_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
         # The same page for every code: whether it exists shows only when the form is sent.
         return join_form(code=code.strip().upper()[:CODE_FIELD])
 
+    @pages.get("/join")
+    async def join_again() -> Response:
+        return RedirectResponse("/", status_code=303)
+
     @pages.post("/join", response_class=HTMLResponse)
     async def join(request: Request) -> Response:
         form = await request.form()
@@ -237,6 +241,10 @@ def page_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
             return sign_in_form()
         return await run_in_threadpool(session_list, request)
 
+    @pages.get("/console/login")
+    async def sign_in_again() -> Response:
+        return RedirectResponse("/console", status_code=303)
+
     @pages.post("/console/login", response_class=HTMLResponse)
     async def login(request: Request) -> Response:
         form = await request.form()
@@ -245,6 +253,10 @@ def page_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
             auth.check_origin(request)
             auth.failed_joins.check(client)
         except LiveError as error:
+            if error.status == 429:  # wrong keys and wrong join codes count together
+                return sign_in_form(
+                    "Too many wrong keys or codes from this device. Wait a minute, then try again.", 429
+                )
             return sign_in_form(error.message, error.status)
         if not auth.is_key(_field(form, "key")):
             auth.failed_joins.failed(client)

@@ -362,11 +362,25 @@
       }, function (error) { say(error.message); });
     });
 
+    var stopped = false;
     render(first.view);
-    L.stream(base + "/console-events", {
+    var events = L.stream(base + "/console-events", {
       state: render,
-      lost: function () { connection.textContent = "The connection to the server was lost: trying again."; },
-      back: function () { connection.textContent = "Connected again."; }
+      lost: function () {
+        if (!stopped) connection.textContent = "The connection to the server was lost: trying again.";
+      },
+      back: function () { connection.textContent = "Connected again."; },
+      retry: function () {
+        /* Refused rather than cut off: signed out (or the key changed) means sign in again. */
+        L.call("GET", "/console/" + encodeURIComponent(code) + "/words").catch(function (error) {
+          if (error.status !== 401 && error.status !== 403) return;
+          stopped = true;
+          events.close();
+          connection.replaceChildren("You are signed out of the console. ",
+            el("a", { href: "/console" }, "Sign in again"), ".");
+        });
+        return !stopped;
+      }
     });
   }
 

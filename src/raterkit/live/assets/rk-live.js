@@ -1,6 +1,6 @@
 /* raterkit live: what the participant page and the console share.
-   No framework and no innerHTML: every piece of data goes into the page as text (textContent or
-   text nodes made by el()), so a name or a quiz text holding markup shows as typed. */
+   No framework, and no markup from data: every piece of data goes into the page as text (textContent
+   or text nodes made by el()), so a name or a quiz text holding markup shows as typed. */
 (function () {
   "use strict";
 
