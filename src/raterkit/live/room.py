@@ -32,7 +32,7 @@ from ..library import compare_responses, summarize_responses
 from ..model import Framework, Quiz, QuizItem
 from ..report import build_report
 from ..responses import ResponseRow, ResponseSet, level_lookup
-from .store import Duplicate, ParticipantRow, RatingRow, SessionRow, Store, token_hash
+from .store import Duplicate, RatingRow, SessionRow, Store, token_hash
 
 __all__ = ["CODE_ALPHABET", "CSV_COLUMNS", "MODES", "NAME_LIMIT", "PACES", "LiveError", "Room"]
 
@@ -230,11 +230,11 @@ class Room:
     def participant(self, code: str, token: str | None) -> Participant:
         """The participant holding ``token`` in session ``code``: 401 without a valid token, 403 for
         another session's (checked before the code, so a code cannot be probed without joining)."""
-        row: ParticipantRow | None = self.store.participant(token_hash(token)) if token and len(token) < 200 else None
-        if row is None:
+        found = self.store.participant_and_session(token_hash(token)) if token and len(token) < 200 else None
+        if found is None:
             raise LiveError(401, "Join the session first: open the join page and type your name.")
-        session = self.store.session(code.strip().upper()) if len(code) <= 40 else None
-        if session is None or row.session_id != session.id:
+        row, session = found
+        if len(code) > 40 or session.code != code.strip().upper():
             raise LiveError(403, "You joined another session: join this one with its own code.")
         return Participant(row.id, row.name, session)
 

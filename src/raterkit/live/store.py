@@ -82,20 +82,13 @@ class _PendingRating:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None  # SQLAlchemy's begin event below starts each transaction
+    dbapi_connection.isolation_level = None  # no implicit BEGIN: Store._transaction begins each write
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")  # a commit is on disk before the server answers
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
-
-
-def _sqlite_begin(conn: Connection) -> None:
-    """Writes take the write lock at once (``BEGIN IMMEDIATE``). A read is one statement, which
-    SQLite runs on one snapshot by itself: no BEGIN (and no COMMIT) around it."""
-    if not conn.get_execution_options().get("raterkit_read", False):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _session(row: Any) -> SessionRow:
@@ -125,8 +118,9 @@ class Store:
             self.engine: Engine = create_engine(
                 url, connect_args={"check_same_thread": False}, pool_size=SQLITE_POOL, max_overflow=SQLITE_POOL
             )
+            # Only a pool event: a connection event (such as "begin") would make SQLAlchemy check
+            # for listeners around every statement.
             event.listen(self.engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine, "begin", _sqlite_begin)
         else:
             self.engine = create_engine(url)
         self._writer: AbstractContextManager[Any] = threading.Lock() if self.sqlite else nullcontext()
@@ -144,14 +138,23 @@ class Store:
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        """A connection for one SELECT (on SQLite without BEGIN: see _sqlite_begin)."""
-        with self.engine.connect() as conn, conn.execution_options(raterkit_read=True).begin():
+        """A connection for one SELECT: on SQLite no BEGIN, as SQLite runs a statement on one snapshot."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """A write transaction, committed on leaving; on SQLite it takes the write lock at once
+        (``BEGIN IMMEDIATE``), so it never has to give up half-way for another writer."""
+        with self.engine.begin() as conn:
+            if self.sqlite:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
             yield conn
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        """A write transaction, committed on leaving (on SQLite, one writer of this process at a time)."""
-        with self._writer, self.engine.begin() as conn:
+        """A write transaction (on SQLite, one writer of this process at a time)."""
+        with self._writer, self._transaction() as conn:
             yield conn
 
     def _insert(self, table: Any) -> Any:
@@ -267,6 +270,16 @@ class Store:
             raise Duplicate(name) from exc
         return ParticipantRow(int(pid), session_id, name)
 
+    def participant_and_session(self, token_hash: str) -> tuple[ParticipantRow, SessionRow] | None:
+        """The participant with this token's hash and the session they joined, in one query."""
+        with self._read() as conn:
+            row = conn.execute(
+                select(participants.c.id.label("participant_id"), participants.c.name, sessions)
+                .join(sessions, sessions.c.id == participants.c.session_id)
+                .where(participants.c.token_hash == token_hash)
+            ).first()
+        return (ParticipantRow(row.participant_id, row.id, row.name), _session(row)) if row else None
+
     def participant_by_token(self, token: str) -> ParticipantRow | None:
         return self.participant(token_hash(token))
 
@@ -307,7 +320,7 @@ class Store:
                 with self._waiting_lock:
                     batch, self._waiting = self._waiting, []
                 try:
-                    with self.engine.begin() as conn:
+                    with self._transaction() as conn:
                         states = self._rate_batch(conn, [pending.rating for pending in batch])
                 except BaseException as exc:
                     for pending in batch:
