@@ -115,7 +115,7 @@ def join_in_browser(page, live, code: str, name: str) -> None:
     page.fill("#rk-name", name)
     page.click("button[type=submit]")
     page.wait_for_url(f"**/s/{code}")
-    expect(page.locator("#rk-waiting")).not_to_be_empty()  # the script has drawn the round
+    page.wait_for_selector("#rk-items[data-round]", state="attached")  # the script has drawn the round
 
 
 def sign_in(page, live) -> None:

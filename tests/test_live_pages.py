@@ -122,8 +122,7 @@ def test_join_sets_the_cookie_and_opens_the_participant_page(client, app):
     assert_safe_page(page.text)
     assert html.escape(HOSTILE, quote=False) in page.text and HOSTILE not in page.text
     assert f'<meta name="rk-csrf" content="{app.state.auth.csrf(token)}">' in page.text
-    data = page_data(page.text)
-    assert data["name"] == HOSTILE and data["code"] == code and data["mine"] == {}
+    assert f'data-code="{code}"' in page.text
     # The console hears of the newcomer.
     view = client.get(f"/api/v1/sessions/{code}", headers=KEY).json()
     assert [p["name"] for p in view["participants"]] == [HOSTILE]
@@ -191,14 +190,18 @@ def test_participant_page_without_a_place_goes_to_the_join_form(client, app):
     assert odd.headers["location"] == "/join/%3CB%3E"
 
 
-def test_participant_page_holds_only_what_the_room_may_see(client, app):
-    code = new_session(client, items=["cp1-01", "cp1-02", "cp1-03"])
-    client.post(f"/api/v1/sessions/{code}/items/cp1-01/open", headers=KEY)
+def test_participant_page_holds_no_key_even_after_the_reveal(client, app, catalog):
+    """The items reach the page from GET .../state (where the room's view decides what shows)."""
+    code = new_session(client, items=["cp1-01", "cp1-02"])
     trainee = TestClient(app)
     trainee.post("/join", data={"code": code, "name": "Ann"})
-    data = page_data(trainee.get(f"/s/{code}").text)
-    assert [item["id"] for item in data["items"]] == ["cp1-01"] and data["waiting"] == 2
-    assert "reference" not in data["items"][0]
+    client.post(f"/api/v1/sessions/{code}/items/cp1-01/reveal", headers=KEY)
+    page = trainee.get(f"/s/{code}").text
+    item = next(i for i in catalog.quizzes[QUIZ_ID].items if i.id == "cp1-01")
+    assert "<template" not in page and "reference" not in page.lower()
+    assert html.escape(item.rationale[:40], quote=False) not in page and item.behaviour[:40] not in page
+    state = trainee.get(f"/api/v1/sessions/{code}/state").json()
+    assert [(i["id"], i["reference"]) for i in state["items"]] == [("cp1-01", item.reference)]
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,10 +7,10 @@
   var L = window.rkLive, el = L.el;
 
   L.start(function () {
-    var first = L.readData("rk-data");
     var list = document.getElementById("rk-items");
-    if (!first || !list) return;
-    var base = "/api/v1/sessions/" + encodeURIComponent(first.code);
+    if (!list) return;
+    var code = list.getAttribute("data-code");
+    var base = "/api/v1/sessions/" + encodeURIComponent(code);
     var waitingBox = document.getElementById("rk-waiting");
     var roundBox = document.getElementById("rk-round");
     var connection = document.getElementById("rk-connection");
@@ -49,6 +49,7 @@
       }
       current = next;
       roundBox.textContent = "Round " + next.round;
+      list.setAttribute("data-round", String(next.round));
       var seen = {};
       next.items.forEach(function (item, index) {
         seen[item.id] = true;
@@ -298,6 +299,7 @@
     function refresh() {
       return L.call("GET", base + "/state").then(render, function (error) {
         if (error.status === 401 || error.status === 403) stop();
+        else if (!current) say(waitingBox, error.message);
       });
     }
 
@@ -305,27 +307,33 @@
       stopped = true;
       if (events) events.close();
       connection.replaceChildren("You are no longer in this session. ",
-        el("a", { href: "/join/" + encodeURIComponent(first.code) }, "Join again"), ".");
+        el("a", { href: "/join/" + encodeURIComponent(code) }, "Join again"), ".");
     }
 
-    render(first);
-    events = L.stream(base + "/events", {
-      state: function (data) {
-        if (!stopped) render(data);
-      },
-      lost: function () {
-        if (!stopped) say(connection, "The connection to the trainer was lost: trying again. Your saved ratings are safe.");
-      },
-      back: function () {
-        if (stopped) return;
-        refresh().then(function () {
-          if (!stopped) say(connection, "Connected again.");
-        });
-      },
-      retry: function () {
-        if (!stopped) refresh();
-        return !stopped;
-      }
+    /* The round and this trainee's own levels first, then the trainer's changes as they come. */
+    refresh().then(function () {
+      if (!stopped) follow();
     });
+
+    function follow() {
+      events = L.stream(base + "/events", {
+        state: function (data) {
+          if (!stopped) render(data);
+        },
+        lost: function () {
+          if (!stopped) say(connection, "The connection to the trainer was lost: trying again. Your saved ratings are safe.");
+        },
+        back: function () {
+          if (stopped) return;
+          refresh().then(function () {
+            if (!stopped) say(connection, "Connected again.");
+          });
+        },
+        retry: function () {
+          if (!stopped) refresh();
+          return !stopped;
+        }
+      });
+    }
   });
 })();
