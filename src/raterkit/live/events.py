@@ -30,7 +30,9 @@ class Hub:
 
     def __init__(self) -> None:
         self._versions: defaultdict[str, int] = defaultdict(int)
-        self._events: dict[str, asyncio.Event] = {}
+        #: Who waits for the next change of a topic: an asyncio.Event and the event loop it belongs to
+        #: (one loop under uvicorn; the test client runs each request in a loop of its own).
+        self._events: dict[str, tuple[asyncio.AbstractEventLoop, asyncio.Event]] = {}
         #: The last view sent on each topic and its JSON text: a view cached per revision (the
         #: participants' view) is the same object for every stream, so a room of streams encodes it once.
         self._encoded: dict[str, tuple[dict[str, Any], str]] = {}
@@ -38,9 +40,9 @@ class Hub:
     def bump(self, *topics: str) -> None:
         for topic in topics:
             self._versions[topic] += 1
-            event = self._events.pop(topic, None)
-            if event is not None:
-                event.set()
+            waiting = self._events.pop(topic, None)
+            if waiting is not None:
+                _wake(*waiting)
 
     def version(self, topic: str) -> int:
         return self._versions[topic]
@@ -49,9 +51,12 @@ class Hub:
         """Return once ``topic`` has moved past ``seen``, or after ``timeout`` seconds."""
         if self._versions[topic] != seen:
             return
-        event = self._events.setdefault(topic, asyncio.Event())
+        loop = asyncio.get_running_loop()
+        waiting = self._events.get(topic)
+        if waiting is None or waiting[0] is not loop:
+            waiting = self._events[topic] = (loop, asyncio.Event())
         with suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), timeout)
+            await asyncio.wait_for(waiting[1].wait(), timeout)
 
     def encode(self, topic: str, view: dict[str, Any]) -> str:
         """The view as JSON text, encoded once for every stream that is given the same view object."""
@@ -77,3 +82,16 @@ class Hub:
             await self.wait(topic, seen, IDLE_SECONDS)
             if settle:
                 await asyncio.sleep(settle)
+
+
+def _wake(loop: asyncio.AbstractEventLoop, event: asyncio.Event) -> None:
+    """Set ``event`` in its own loop (an asyncio.Event is not to be set from another loop's thread)."""
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if loop is running:
+        event.set()
+    elif not loop.is_closed():
+        with suppress(RuntimeError):  # the loop closed meanwhile: nobody is left waiting
+            loop.call_soon_threadsafe(event.set)
