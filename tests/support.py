@@ -160,7 +160,7 @@ def start_live(db: Path, port: int | None = None, key: str = LIVE_KEY, *extra: s
 
 def serve_live(app) -> tuple[str, object, threading.Thread]:
     """Serve an ASGI app (``raterkit.live.app.create_app(...)``) with uvicorn from a thread: (base url,
-    server, thread). Stop it with ``server.should_exit = True`` and ``thread.join()``."""
+    server, thread). Stop it with :func:`stop_live`."""
     import uvicorn
 
     port = free_port()
@@ -170,6 +170,21 @@ def serve_live(app) -> tuple[str, object, threading.Thread]:
     url = f"http://127.0.0.1:{port}"
     wait_until_up(url + "/openapi.json")
     return url, server, thread
+
+
+def stop_live(server, thread: threading.Thread) -> None:
+    """Stop a server started by :func:`serve_live`, open event streams included.
+
+    uvicorn in a thread installs no signal handler, so sse-starlette does not learn of the stop
+    by itself: its process-wide flag ends the streams, and is reset for the next server."""
+    from sse_starlette.sse import AppStatus
+
+    AppStatus.should_exit = True
+    server.should_exit = True
+    thread.join(30)
+    AppStatus.should_exit = False
+    if thread.is_alive():
+        raise RuntimeError("the live server did not stop")
 
 
 # --------------------------------------------------------------------------------------------

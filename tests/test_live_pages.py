@@ -371,3 +371,15 @@ def test_assets_are_served(client):
     for name in ("rk-live.js", "rk-live-participant.js", "rk-live-console.js", "rk-live.css"):
         response = client.get(f"/assets/{name}")
         assert response.status_code == 200, name
+
+
+def test_a_wrong_address_is_a_plain_page_for_a_browser_and_json_for_scripts(client):
+    page = client.get("/no-such-page", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "There is nothing at this address." in page.text
+    assert_safe_page(page.text)
+    wrong_method = client.delete("/", headers={"Accept": "text/html"})
+    assert wrong_method.status_code == 405 and "does not accept" in wrong_method.text
+    script = client.get("/api/v1/no-such-call", headers={"Accept": "text/html"})
+    assert script.status_code == 404 and script.json() == {"error": "There is nothing at this address."}

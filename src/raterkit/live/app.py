@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,7 +23,7 @@ from ..catalog import Catalog
 from .api import api_router
 from .auth import Auth
 from .events import Hub
-from .pages import page_router
+from .pages import error_page, page_router
 from .room import LiveError, Room
 from .store import Store
 
@@ -39,7 +39,7 @@ CSP = (
 )
 HEADERS = [
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),  # join codes stay on this server; forms still send their Origin
     (b"x-frame-options", b"DENY"),
 ]
 STATUS_WORDS = {
@@ -49,7 +49,8 @@ STATUS_WORDS = {
 
 
 def _plain(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+    # A message may quote what was sent; text that is not Unicode (a lone surrogate) is written as "?".
+    return JSONResponse({"error": message.encode("utf-8", "replace").decode("utf-8")}, status_code=status)
 
 
 class Guard:
@@ -146,6 +147,11 @@ class Guard:
         return None
 
 
+def _wants_page(request: Request) -> bool:
+    """A browser asking for a page (not the API, not a script) gets its errors as a page."""
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+
+
 def _validation_message(exc: RequestValidationError) -> tuple[int, str]:
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
@@ -194,8 +200,10 @@ def create_app(
         return _plain(*_validation_message(exc))
 
     @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> Response:
         message = STATUS_WORDS.get(exc.status_code) or (exc.detail if isinstance(exc.detail, str) else "Not allowed.")
+        if _wants_page(request):
+            return error_page(exc.status_code, message)
         return _plain(exc.status_code, message)
 
     @app.exception_handler(Exception)

@@ -25,7 +25,7 @@ from .auth import FACILITATOR_COOKIE, Auth, participant_cookie
 from .events import Hub
 from .room import NAME_LIMIT, LiveError, Room
 
-__all__ = ["console_words", "page_router", "short"]
+__all__ = ["console_words", "error_page", "page_router", "short"]
 
 ENV = Environment(loader=PackageLoader("raterkit.live"), autoescape=True, trim_blocks=True, lstrip_blocks=True)
 #: How long a join code typed into the form may be before it is cut (codes are six characters).
@@ -55,6 +55,11 @@ PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 def _page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
     html = ENV.get_template(template).render(**context)
     return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
+
+
+def error_page(status: int, message: str, back: str = "/", back_text: str = "Back to the join page") -> HTMLResponse:
+    """A plain page saying what did not work, with the way back."""
+    return _page("error.html", status=status, message=message, back=back, back_text=back_text)
 
 
 def _data(value: Any) -> str:
@@ -123,8 +128,8 @@ def page_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
     """The HTML pages over one room."""
     pages = APIRouter(include_in_schema=False)
 
-    def error_page(error: LiveError, back: str = "/", back_text: str = "Back to the join page") -> HTMLResponse:
-        return _page("error.html", status=error.status, message=error.message, back=back, back_text=back_text)
+    def refused(error: LiveError, back: str = "/", back_text: str = "Back to the join page") -> HTMLResponse:
+        return error_page(error.status, error.message, back, back_text)
 
     def signed_in(request: Request) -> bool:
         """The console's pages are read with the console cookie (the checks of the API's trainer routes)."""
@@ -270,7 +275,7 @@ def page_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
         try:
             auth.check_origin(request)
         except LiveError as error:
-            return error_page(error, "/console", "Back to the console")
+            return refused(error, "/console", "Back to the console")
         response = RedirectResponse("/console", status_code=303)
         response.delete_cookie(FACILITATOR_COOKIE, path="/", httponly=True, samesite="strict")
         return response
@@ -283,7 +288,7 @@ def page_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
         except LiveError as error:
             if error.status == 401:
                 return sign_in_form("Sign in again: your session with the console has ended.", 401)
-            return error_page(error, "/console", "Back to the console")
+            return refused(error, "/console", "Back to the console")
         quiz_id = _field(form, "quiz")
         mode, pace = _field(form, "mode") or "reference", _field(form, "pace") or "facilitator"
         ticked = [value for value in form.getlist("items") if isinstance(value, str)]
@@ -309,7 +314,7 @@ def page_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
         try:
             view = await run_in_threadpool(room.facilitator_view, code)
         except LiveError as error:
-            return error_page(error, "/console", "Back to your sessions")
+            return refused(error, "/console", "Back to your sessions")
         return _page(
             "console_session.html",
             view=view,
@@ -333,7 +338,7 @@ def page_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
         try:
             html = await run_in_threadpool(room.report, code)
         except LiveError as error:
-            return error_page(
+            return refused(
                 error, f"/console/{quote(code.strip().upper()[:CODE_FIELD], safe='')}", "Back to the console"
             )
         return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP, "Cache-Control": "no-store"})
