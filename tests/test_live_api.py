@@ -614,6 +614,27 @@ def test_bodies_that_are_not_json_objects(client, room):
     plain_error(client.put(rating, json=["III"], headers=bearer(room["ann"]["token"])), 422)
 
 
+def test_text_that_cannot_be_written_out_is_refused_plainly(client, room):
+    """A lone surrogate (valid JSON, not valid Unicode) in any field: a 4xx, never a crash on the answer."""
+    odd = "\ud800"
+    json_type = {"Content-Type": "application/json"}
+    consensus = new_session(client, mode="consensus", pace="self")["code"]
+    for url, body, who in (
+        (f"{API}/sessions", {"quiz": odd}, KEY),
+        (f"{API}/sessions", {"quiz": QUIZ_ID, "items": [odd]}, KEY),
+        (f"{API}/sessions", {"quiz": QUIZ_ID, "items": ["cp1-01", f"x{odd}y"]}, KEY),
+        (f"{API}/sessions", {"quiz": QUIZ_ID, "mode": odd}, KEY),
+        (f"{API}/sessions/{room['code']}/participants", {"name": odd}, {}),
+        (f"{API}/sessions/{room['code']}/participants", {"name": f"Ann{odd}"}, {}),
+        (f"{API}/sessions/{room['code']}/items/cp1-01/rating", {"rating": odd}, bearer(room["ann"]["token"])),
+        (f"{API}/sessions/{consensus}/items/cp1-01/consensus", {"level": odd}, KEY),
+    ):
+        method = "PUT" if url.endswith(("rating", "consensus")) else "POST"
+        r = client.request(method, url, content=json.dumps(body).encode(), headers=who | json_type)
+        assert 400 <= r.status_code < 500, (url, body, r.status_code, r.text)
+        plain_error(r, r.status_code)
+
+
 def test_new_sessions_with_wrong_values(client):
     url = f"{API}/sessions"
     assert QUIZ_ID in plain_error(client.post(url, json={"quiz": "no-such-quiz"}, headers=KEY), 422)
