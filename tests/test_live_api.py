@@ -545,6 +545,14 @@ def test_names_taken_too_long_or_blank(client, room):
         plain_error(client.post(url, json={"name": blank}), 422)
     for wrong in ({}, {"name": None}, {"name": 5}, {"name": ["Ann"]}):
         plain_error(client.post(url, json=wrong), 422)
+    # PostgreSQL stores no NUL, and no page should show a control character: refused plainly.
+    for control in ("A\x00nn", "Bo\x1b[2J", "Cy\x7f"):
+        assert "control characters" in plain_error(client.post(url, json={"name": control}), 422)
+
+
+def test_a_code_that_cannot_be_one_is_never_looked_up(client):
+    for code in ("ABC%00DEF", "%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9", "ABCDEFG", "AB", "0O1IOO"):
+        plain_error(client.post(f"{API}/sessions/{code}/participants", json={"name": "Eve"}), 404)
 
 
 def test_oversized_bodies_are_refused_whether_their_length_is_given_or_not(client, room):

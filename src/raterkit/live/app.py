@@ -159,10 +159,23 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str]:
     first = errors[0] if errors else {}
     if tuple(first.get("loc", ())) == ("body",):  # a list, a number or a string instead of an object
         return 422, "The request body must be a JSON object: its fields between curly braces { }."
-    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body") or "the request"
-    if first.get("type") == "missing":
+    where = (
+        ".".join(str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")) or "the request"
+    )
+    kind = first.get("type", "")
+    if kind == "missing":
         return 422, f"{where}: this field is required."
-    return 422, f"{where}: {first.get('msg', 'not allowed')}."
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return 422, f"{where}: give a whole number."
+    if kind in ("string_type", "string_unicode"):
+        return 422, f"{where}: give text."
+    if kind == "list_type":
+        return 422, f"{where}: give a list."
+    # pydantic's remaining sentences ("Input should be 'open', 'close' or 'reveal'") read plainly as "must be ...".
+    message = (
+        str(first.get("msg", "not allowed")).replace("Input should be", "must be").replace("String should", "must")
+    )
+    return 422, f"{where}: {message}."
 
 
 def create_app(

@@ -21,6 +21,7 @@ import io
 import random
 import secrets
 import threading
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -63,6 +64,13 @@ def no_item(item_id: str) -> LiveError:
     return LiveError(404, f"This session has no item called '{item_id[:80]}'.")
 
 
+def join_code(typed: str) -> str | None:
+    """A join code as typed (any case, spaces around) in its stored form; None when it cannot be one,
+    so nothing else reaches the database."""
+    code = typed.strip().upper()
+    return code if len(code) == CODE_LENGTH and all(c in CODE_ALPHABET for c in code) else None
+
+
 def name_key(name: str) -> str:
     """Names that differ only in case or spacing are one name."""
     return " ".join(name.casefold().split())
@@ -93,7 +101,7 @@ class Room:
     # Looking things up
 
     def session(self, code: str) -> SessionRow:
-        found = self.store.session(code.strip().upper()) if len(code) <= 40 else None
+        found = self.store.session(join_code(code)) if join_code(code) else None
         if found is None:
             raise LiveError(404, "There is no session with that code. Check the code on the trainer's screen.")
         return found
@@ -218,6 +226,8 @@ class Room:
         if not isinstance(name, str) or not name.strip():
             raise LiveError(422, "Type the name the trainer will see (your first name is enough).")
         name = " ".join(name.split())
+        if any(unicodedata.category(c) in ("Cc", "Cs") for c in name):
+            raise LiveError(422, "A name can hold letters, digits, spaces and punctuation, but no control characters.")
         if len(name) > NAME_LIMIT:
             raise LiveError(422, f"That name is too long: keep it under {NAME_LIMIT} characters.")
         token = secrets.token_urlsafe(32)
