@@ -101,7 +101,8 @@ class Room:
     # Looking things up
 
     def session(self, code: str) -> SessionRow:
-        found = self.store.session(join_code(code)) if join_code(code) else None
+        stored = join_code(code)
+        found = self.store.session(stored) if stored else None
         if found is None:
             raise LiveError(404, "There is no session with that code. Check the code on the trainer's screen.")
         return found
