@@ -1,7 +1,9 @@
 """`raterkit live` as a real process: a crash loses nothing the server acknowledged, the session
-carries on after a restart, event streams catch up, and the command's refusals are plain.
+carries on after a restart, event streams catch up, and the command's refusals are plain; and the
+store's shared writes (ratings arriving together are committed together) answer each rating as
+if it had been written alone.
 
-Every test here starts the server (or the command) in its own process, so they are all slow.
+Every test here but the store's starts the server (or the command) in its own process: all slow.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import random
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -23,6 +26,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from raterkit.live.store import Store
 from support import LIVE_KEY, ROOT, free_port, start_live, wait_until_up
 
 pytestmark = pytest.mark.slow
@@ -381,3 +385,72 @@ def test_the_key_from_the_environment_and_a_quick_stop_with_a_stream_open(tmp_pa
         assert "Traceback" not in err, err
     finally:
         stop(process)
+
+
+def test_ratings_written_together_answer_each_as_if_written_alone(tmp_path):
+    """Threads rating at once (their ratings share transactions on SQLite): each open item's rating
+    is answered None and its last level kept; a closed, waiting or unknown item is answered its state
+    and nothing is written; everything is committed (read back by another connection)."""
+    db = tmp_path / "store.sqlite"
+    store = Store(f"sqlite:///{db}")
+    session = store.create_session("ABCDEF", QUIZ, "reference", "self", ITEMS[:6], "open", "t")
+    store.set_states(session.id, 1, {ITEMS[4]: "closed", ITEMS[5]: "waiting"})
+    people = [store.join(session.id, f"P{k}", f"p{k}", f"hash{k}", "t") for k in range(12)]
+    expected: dict[tuple[str, str], str] = {}
+    wrong: list[tuple[str, str | None]] = []
+
+    def rate(person) -> None:
+        rng = random.Random(person.id)
+        for _ in range(60):
+            item, level = rng.choice([*ITEMS[:6], "cp1-99"]), rng.choice(LEVELS)
+            answer = store.rate(session.id, 1, item, person.id, level, "t")
+            wanted = {ITEMS[4]: "closed", ITEMS[5]: "waiting", "cp1-99": "missing"}.get(item)
+            if answer != wanted:
+                wrong.append((item, answer))
+            if wanted is None:
+                expected[(person.name, item)] = level
+
+    threads = [threading.Thread(target=rate, args=(person,)) for person in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    store.close()
+    assert wrong == []
+    with sqlite3.connect(db) as check:
+        stored = check.execute(
+            "SELECT p.name, r.item, r.level FROM live_ratings r JOIN live_participants p ON p.id = r.participant_id"
+        ).fetchall()
+    assert {(name, item): level for name, item, level in stored} == expected
+    assert len(stored) == len(expected) > 0
+
+
+def test_ratings_queued_together_are_one_batch_in_arrival_order(tmp_path):
+    """While one write holds SQLite's turn, ratings queue; the next writer writes them all at once,
+    in arrival order: the same participant's later level of an item wins, as if written in turn."""
+    db = tmp_path / "store.sqlite"
+    store = Store(f"sqlite:///{db}")
+    session = store.create_session("ABCDEF", QUIZ, "reference", "self", ITEMS[:2], "open", "t")
+    store.set_states(session.id, 1, {ITEMS[1]: "closed"})
+    ann = store.join(session.id, "Ann", "ann", "hash", "t")
+    answers: dict[str, str | None] = {}
+
+    def rate(label: str, item: str, level: str) -> None:
+        answers[label] = store.rate(session.id, 1, item, ann.id, level, "t")
+
+    queued = [("first", ITEMS[0], "I"), ("closed", ITEMS[1], "II"), ("second", ITEMS[0], "IV")]
+    threads = []
+    with store._writer:  # another write holding the turn
+        for n, args in enumerate(queued, start=1):
+            threads.append(threading.Thread(target=rate, args=args))
+            threads[-1].start()
+            deadline = time.monotonic() + 10
+            while len(store._waiting) < n and time.monotonic() < deadline:
+                time.sleep(0.01)
+        assert len(store._waiting) == len(queued)
+    for thread in threads:
+        thread.join(timeout=30)
+    store.close()
+    assert answers == {"first": None, "closed": "closed", "second": None}
+    with sqlite3.connect(db) as check:
+        assert check.execute("SELECT item, level FROM live_ratings").fetchall() == [(ITEMS[0], "IV")]
