@@ -1,14 +1,28 @@
 """The live server's database tables: the one place the schema is written.
 
+Alembic moves an existing database to this schema (``migrations/versions/``, one file a step);
+a test checks that upgrading an empty database from the first step gives exactly these tables.
+
 Portable SQL only (SQLite in a room, PostgreSQL for an agency): plain types, text timestamps
 (ISO 8601, UTC), composite keys where a row is identified by several columns.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, PrimaryKeyConstraint, String, Table, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    UniqueConstraint,
+)
 
-__all__ = ["consensus", "items", "metadata", "participants", "ratings", "sessions"]
+__all__ = ["consensus", "failed_joins", "items", "metadata", "participants", "ratings", "sessions"]
 
 metadata = MetaData()
 
@@ -74,4 +88,14 @@ ratings = Table(
     Column("level", String(100), nullable=False),
     Column("updated", String(40), nullable=False),
     PrimaryKeyConstraint("session_id", "round", "item", "participant_id"),
+)
+
+#: Wrong join codes by client (an address), so that every worker process applies one limit.
+failed_joins = Table(
+    "live_failed_joins",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("client", String(100), nullable=False),
+    Column("at", Float, nullable=False),  # seconds since the epoch
+    Index("ix_live_failed_joins_client_at", "client", "at"),
 )

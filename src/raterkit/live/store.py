@@ -18,13 +18,14 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, make_url, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from .schema import consensus, items, metadata, participants, ratings, sessions
+from .migrate import prepare
+from .schema import consensus, items, participants, ratings, sessions
 
-__all__ = ["Duplicate", "ItemRow", "ParticipantRow", "RatingRow", "SessionRow", "Store"]
+__all__ = ["Duplicate", "ItemRow", "ParticipantRow", "RatingRow", "SessionRow", "Store", "engine_url"]
 
 
 def token_hash(token: str) -> str:
@@ -81,6 +82,15 @@ class _PendingRating:
     error: BaseException | None = None
 
 
+def engine_url(url: str) -> str:
+    """SQLAlchemy's URL for a database named as users write it: ``postgresql://`` (or ``postgres://``)
+    is PostgreSQL through psycopg 3."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # no implicit BEGIN: Store._transaction begins each write
     cursor = dbapi_connection.cursor()
@@ -112,22 +122,30 @@ SQLITE_POOL = 64
 class Store:
     """The live server's database (``url``: ``sqlite:///file.sqlite`` or a PostgreSQL URL)."""
 
-    def __init__(self, url: str, *, create: bool = True):
-        self.url = url
+    def __init__(self, url: str, *, check: bool = True):
+        self.url = engine_url(url)
         if self.sqlite:
             self.engine: Engine = create_engine(
-                url, connect_args={"check_same_thread": False}, pool_size=SQLITE_POOL, max_overflow=SQLITE_POOL
+                self.url, connect_args={"check_same_thread": False}, pool_size=SQLITE_POOL, max_overflow=SQLITE_POOL
             )
             # Only a pool event: a connection event (such as "begin") would make SQLAlchemy check
             # for listeners around every statement.
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
-            self.engine = create_engine(url)
+            # pre-ping: a connection that died with a database restart is replaced, not handed out.
+            self.engine = create_engine(self.url, pool_pre_ping=True, pool_size=20, max_overflow=20)
         self._writer: AbstractContextManager[Any] = threading.Lock() if self.sqlite else nullcontext()
         self._waiting: list[_PendingRating] = []  # ratings waiting for the next write (SQLite)
         self._waiting_lock = threading.Lock()
-        if create:
-            metadata.create_all(self.engine)
+        if check:  # a new database is made by upgrading from empty; an older one is refused
+            prepare(self.engine, self.shown)
+
+    @property
+    def shown(self) -> str:
+        """The database as a message may name it: the file, or the URL without its password."""
+        if self.sqlite:
+            return self.url.removeprefix("sqlite:///")
+        return make_url(self.url).render_as_string(hide_password=True)
 
     @property
     def sqlite(self) -> bool:
