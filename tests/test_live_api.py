@@ -945,3 +945,27 @@ def test_four_people_rating_at_once_lose_nothing(client):
         assert state(client, code, person["token"])["mine"] == expected[person["name"]]
     console = view(client, code)
     assert sum(i["rated"] for i in console["items"]) == sum(len(v) for v in expected.values())
+
+
+def test_a_new_round_closes_the_last_one_so_a_late_rating_lands_nowhere(client):
+    body = {"quiz": QUIZ_ID, "items": ["cp1-01", "cp1-02"], "pace": "self"}
+    code = client.post(f"{API}/sessions", json=body, headers=KEY).json()["code"]
+    token = client.post(f"{API}/sessions/{code}/participants", json={"name": "Ann"}).json()["token"]
+    client.cookies.clear()
+    who = {"Authorization": f"Bearer {token}"}
+    assert (
+        client.put(f"{API}/sessions/{code}/items/cp1-01/rating", json={"rating": "II"}, headers=who).status_code == 200
+    )
+    store = client.app.state.room.store
+    session = store.session(code)
+    ann = store.participant_by_token(token)
+    view = client.post(f"{API}/sessions/{code}/rounds", headers=KEY).json()
+    assert view["round"] == 2 and {i["state"] for i in view["items"]} == {"open"}
+    # A rating that read the session just before the new round began: round 1 no longer takes it.
+    assert store.rate(session.id, 1, "cp1-02", ann.id, "III", "late") == "closed"
+    assert (
+        client.put(f"{API}/sessions/{code}/items/cp1-02/rating", json={"rating": "III"}, headers=who).json()["round"]
+        == 2
+    )
+    rows = [(r.item, r.level, r.round) for r in store.ratings(session.id)]
+    assert rows == [("cp1-01", "II", 1), ("cp1-02", "III", 2)]

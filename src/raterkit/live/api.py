@@ -24,6 +24,10 @@ from .room import NAME_LIMIT, LiveError, Participant, Room
 
 __all__ = ["REPORT_CSP", "api_router"]
 
+#: The console gathers the changes of this many seconds into one update: a room rating at once
+#: would otherwise have it rebuilt several times a second, for eyes that read it once a second.
+CONSOLE_SETTLE = 1.0
+
 #: The report is one self-contained page: its own inline styles, data-URI images, no script.
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 
@@ -195,7 +199,7 @@ def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
     async def console_events(request: Request, code: str) -> EventSourceResponse:
         session = await run_in_threadpool(room.session, code)
         return EventSourceResponse(
-            hub.stream(f"f:{session.code}", lambda: room.facilitator_view(session.code), settle=0.25),
+            hub.stream(f"f:{session.code}", lambda: room.facilitator_view(session.code), settle=CONSOLE_SETTLE),
             ping=15,
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )

@@ -382,13 +382,14 @@ class Room:
         by_id = {item.id: item for item in quiz.items}
         rows = self.store.items(session.id, session.round)
         people = self.store.participants(session.id)
-        ratings = self.store.ratings(session.id, session.round)
         agreed = self.store.consensus(session.id)
+        # Who has rated what (never the level): rebuilt as a room rates, so it reads no more than that.
+        name = {p.id: p.name for p in people}
         raters: dict[str, list[str]] = {row.item: [] for row in rows}
         rated: dict[str, int] = {p.name: 0 for p in people}
-        for r in ratings:
-            raters[r.item].append(r.rater)
-            rated[r.rater] += 1
+        for participant_id, item in self.store.who_rated(session.id, session.round):
+            raters[item].append(name[participant_id])
+            rated[name[participant_id]] += 1
         done = [row.item for row in rows if row.state in ("closed", "revealed")]
         spreads = self._spreads(session, fw, done)
         return {
@@ -411,7 +412,7 @@ class Room:
                 }
                 for row in rows
             ],
-            **self._statistics_of(session, quiz, ratings, done, agreed),
+            **self._statistics_of(session, quiz, done, agreed),
         }
 
     def join_url(self, code: str) -> str:
@@ -452,12 +453,13 @@ class Room:
         )
 
     def _statistics_of(
-        self, session: SessionRow, quiz: Quiz, ratings: list[RatingRow], done: list[str], agreed: dict[str, str]
+        self, session: SessionRow, quiz: Quiz, done: list[str], agreed: dict[str, str]
     ) -> dict[str, Any]:
         cached = self._statistics.get(session.code)
         if cached and cached[0] == session.revision:
             return cached[1]
         closed = set(done)
+        ratings = self.store.ratings(session.id, session.round) if closed else []
         statistics = {
             "stats": self._stats(session, quiz, [r for r in ratings if r.item in closed], done, agreed),
             "change": self._change(session, quiz, done, agreed),

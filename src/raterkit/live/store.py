@@ -238,6 +238,14 @@ class Store:
         with self._write() as conn:
             current = self._lock_session(conn, session_id)
             number = current + 1
+            # The last round's items stop taking ratings, so none sent as the round changes lands there.
+            conn.execute(
+                update(items)
+                .where(
+                    items.c.session_id == session_id, items.c.round == current, items.c.state.in_(("waiting", "open"))
+                )
+                .values(state="closed")
+            )
             conn.execute(
                 insert(items),
                 [
@@ -416,6 +424,16 @@ class Store:
             query = query.where(ratings.c.round == round_)
         with self._read() as conn:
             return [RatingRow(r.name, r.item, r.level, r.round, r.updated) for r in conn.execute(query)]
+
+    def who_rated(self, session_id: int, round_: int) -> list[tuple[int, str]]:
+        """(participant id, item) of every rating in a round: who has rated what, never at which level."""
+        with self._read() as conn:
+            rows = conn.execute(
+                select(ratings.c.participant_id, ratings.c.item)
+                .where(ratings.c.session_id == session_id, ratings.c.round == round_)
+                .order_by(ratings.c.participant_id)
+            )
+            return [(int(r.participant_id), r.item) for r in rows]
 
     def mine(self, session_id: int, round_: int, participant_id: int) -> dict[str, str]:
         """One participant's levels in a round, by item."""
