@@ -1,17 +1,17 @@
 """Benchmark the live workshop server with a room of simulated participants on loopback.
 
     .venv/bin/python benchmarks/live.py [--participants 50 300] [--items 16] [--seconds-limit 120]
-                                        [--think 0.25] [--reveals 3] [--console] [--seed 12345]
+                                        [--think 2] [--reveals 3] [--no-console] [--seed 12345]
 
 Starts ``raterkit live`` in its own process (the command a trainer types, on a database in a
 temporary folder), then for each room size N: creates a self-paced session of the 16-item quiz
 ``cp1-customer-relations`` (every item open; ``--items`` takes the first K), and runs N
 participants, each with its own ``httpx.AsyncClient``: each joins, keeps its event stream
 (``/events``) open and read in a task, then rates every item once, in a random order, at a
-random level, after a random think time (0 to 2 x ``--think`` seconds, so a room's ratings are
-spread over a few seconds; a room of N then asks for up to N / think ratings a second, far more
-than a real room, whose trainees read each behaviour first). With ``--console`` the trainer's
-console stream is open too, as in a real session (it is rebuilt as the ratings come in). The
+random level, after a random think time (0 to 2 x ``--think`` seconds; the default 2 s is still
+brisker than a room whose trainees read each behaviour first, and a room of N then asks for up
+to N / 2 ratings a second; ``--think 0.25`` is a stress test far beyond any room). The trainer's
+console stream is open too, as in a real session (``--no-console`` leaves it closed). The
 trainer then reveals ``--reveals`` items one after another.
 
 Printed for each N: the rating latency (PUT round trip: p50, p95, p99, max), the throughput
@@ -358,9 +358,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--participants", type=int, nargs="+", default=[50, 300], metavar="N")
     parser.add_argument("--items", type=int, default=16, help="the first K items of the quiz (at most 16)")
     parser.add_argument("--seconds-limit", type=float, default=120.0, help="hard time limit for each N")
-    parser.add_argument("--think", type=float, default=0.25, help="mean think time before each rating (s)")
+    parser.add_argument(
+        "--think", type=float, default=2.0, help="mean think time before each rating (s; 0.25 is a stress test)"
+    )
     parser.add_argument("--reveals", type=int, default=3, help="items the trainer reveals, one after another")
-    parser.add_argument("--console", action="store_true", help="keep the trainer's console stream open too")
+    parser.add_argument(
+        "--console",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="keep the trainer's console stream open, as in a real session (default: open)",
+    )
     parser.add_argument("--seed", type=int, default=12345)
     args = parser.parse_args(argv)
     if not all(1 <= n <= MAX_PARTICIPANTS for n in args.participants):
