@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from .auth import Auth, participant_cookie
 from .events import Hub
 from .qr import qr_svg
-from .room import NAME_LIMIT, LiveError, Participant, Room
+from .room import NAME_LIMIT, LiveError, Participant, Room, join_code
 
 __all__ = ["REPORT_CSP", "api_router"]
 
@@ -95,8 +95,9 @@ def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
     trainer = [Depends(facilitator)]
     Caller = Annotated[Participant, Depends(who)]
 
-    def changed(code: str, participants: bool) -> None:
-        hub.bump(f"f:{code}", *([f"p:{code}"] if participants else []))
+    async def changed(code: str, participants: bool) -> None:
+        code = join_code(code) or code  # the topics are named by the code as stored
+        await hub.changed(f"f:{code}", *([f"p:{code}"] if participants else []))
 
     async def facilitator_view(code: str) -> dict[str, Any]:
         return await run_in_threadpool(room.facilitator_view, code)
@@ -104,7 +105,7 @@ def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
     async def change(code: str, operation: Callable[..., Any], *args: Any) -> dict[str, Any]:
         """A trainer's change: carried out and committed, the streams woken, the console's view returned."""
         await run_in_threadpool(operation, code, *args)
-        changed(code, participants=True)
+        await changed(code, participants=True)
         return await facilitator_view(code)
 
     def trainer_call(method: str, path: str, summary: str, **options: Any) -> Callable[[Any], Any]:
@@ -218,7 +219,7 @@ def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
             if error.status == 404:
                 auth.failed_joins.failed(client)
             raise
-        changed(participant.session.code, participants=False)
+        await changed(participant.session.code, participants=False)
         response = JSONResponse(
             {"token": token, "name": participant.name, "code": participant.session.code, "csrf": auth.csrf(token)},
             status_code=201,
@@ -235,7 +236,7 @@ def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
     )
     async def rate(item: str, body: Rating, participant: Caller) -> dict[str, Any]:
         result = await run_in_threadpool(room.rate, participant, item, body.rating)
-        changed(participant.session.code, participants=False)
+        await changed(participant.session.code, participants=False)
         return result
 
     @api.get("/sessions/{code}/events", tags=["participant"], summary="Live updates of what participants see")

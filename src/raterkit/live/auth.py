@@ -13,12 +13,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections import deque
-from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
 from .room import LiveError, Participant, Room
+from .store import Store
 
 __all__ = ["FACILITATOR_COOKIE", "Auth", "FailedJoins", "participant_cookie"]
 
@@ -36,31 +35,24 @@ def bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-@dataclass
 class FailedJoins:
-    """Wrong join codes per client: after ``limit`` in ``window`` seconds, that client waits."""
+    """Wrong join codes (and keys) per client: after ``limit`` in ``window`` seconds, that client waits.
 
-    limit: int = 10
-    window: float = 60.0
-    _seen: dict[str, deque[float]] = field(default_factory=dict)
+    Counted in the database, so every worker process applies the same limit."""
 
-    def _recent(self, client: str) -> deque[float]:
-        times = self._seen.setdefault(client, deque())
-        cutoff = time.monotonic() - self.window
-        while times and times[0] < cutoff:
-            times.popleft()
-        return times
+    def __init__(self, store: Store, limit: int = 10, window: float = 60.0):
+        self.store = store
+        self.limit = limit
+        self.window = window
 
     def check(self, client: str) -> None:
-        if len(self._recent(client)) >= self.limit:
+        if self.store.failures(client[:100], time.time() - self.window) >= self.limit:
             raise LiveError(
                 429, "Too many wrong codes from this device. Wait a minute, then check the code and try again."
             )
 
     def failed(self, client: str) -> None:
-        self._recent(client).append(time.monotonic())
-        if len(self._seen) > 10_000:  # forget the oldest clients rather than grow without bound
-            self._seen.pop(next(iter(self._seen)))
+        self.store.failed(client[:100], time.time(), forget_before=time.time() - self.window)
 
 
 class Auth:
@@ -69,7 +61,7 @@ class Auth:
     def __init__(self, room: Room, facilitator_key: str):
         self.room = room
         self.key = facilitator_key
-        self.failed_joins = FailedJoins()
+        self.failed_joins = FailedJoins(room.store)
 
     def _sign(self, purpose: str, value: str) -> str:
         return hmac.new(

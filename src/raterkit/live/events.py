@@ -1,5 +1,7 @@
 """Live updates: a change bumps a counter, and every open event stream waiting on it sends the
-new view. A burst of changes (a room rating at once) is sent as one update.
+new view. A burst of changes (a room rating at once) is sent as one update. With several worker
+processes (PostgreSQL), a change is also announced with ``NOTIFY`` and every worker's
+:class:`Fanout` listens, so a stream connected to any worker hears of it.
 
 A stream sends the view on connect and after every change; a browser's EventSource reconnects
 by itself (after ``RETRY_MS``) when the server restarts, and the view it then receives catches
@@ -12,15 +14,24 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from contextlib import suppress
 from typing import Any
 
+import psycopg
+from sqlalchemy import make_url
 from sse_starlette import ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
-__all__ = ["RETRY_MS", "Hub"]
+from .schema import CHANNEL
+
+__all__ = ["RETRY_MS", "Fanout", "Hub"]
+
+#: The console's topics (a room rating) are announced to the other workers at most this often.
+CONSOLE_NOTIFY_SECONDS = 0.5
 
 RETRY_MS = 1000
 #: How long a stream waits before it checks the database anyway (a change made by another worker).
@@ -40,8 +51,46 @@ class Hub:
         self._encoded: dict[str, tuple[dict[str, Any], str]] = {}
         #: The latest build of each topic's view: (its event loop, version, when started, the build).
         self._builds: dict[str, tuple[asyncio.AbstractEventLoop, int, float, asyncio.Future[dict[str, Any]]]] = {}
+        self._announced: dict[str, float] = {}
+        self._pending: set[str] = set()
+        self._tasks: set[asyncio.Future[None]] = set()
+
+    #: Announces a change to the other worker processes (set by :class:`Fanout`); None with one process.
+    publish: Callable[[str], None] | None = None
+
+    async def changed(self, *topics: str) -> None:
+        """A change committed by this worker: wake its own streams, and announce it to the others
+        (the console's topics at most every ``CONSOLE_NOTIFY_SECONDS``: a room rating at once
+        would otherwise be thousands of notifications)."""
+        self.bump(*topics)
+        if self.publish is None:
+            return
+        now = time.monotonic()
+        for topic in topics:
+            if topic.startswith("f:"):
+                due = self._announced.get(topic, 0.0) + CONSOLE_NOTIFY_SECONDS
+                if now < due:
+                    if topic not in self._pending:
+                        self._pending.add(topic)
+                        asyncio.get_running_loop().call_later(due - now, self._announce_later, topic)
+                    continue
+                self._announced[topic] = now
+            await run_in_threadpool(self.publish, topic)
+
+    def _announce_later(self, topic: str) -> None:
+        self._pending.discard(topic)
+        self._announced[topic] = time.monotonic()
+        publish = self.publish
+        if publish is not None:
+            task = asyncio.ensure_future(run_in_threadpool(publish, topic))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def topics(self) -> list[str]:
+        return list(self._versions)
 
     def bump(self, *topics: str) -> None:
+        """Wake the streams of ``topics`` in this process (safe from any thread)."""
         for topic in topics:
             self._versions[topic] += 1
             waiting = self._events.pop(topic, None)
@@ -123,3 +172,42 @@ def _wake(loop: asyncio.AbstractEventLoop, event: asyncio.Event) -> None:
     elif not loop.is_closed():
         with suppress(RuntimeError):  # the loop closed meanwhile: nobody is left waiting
             loop.call_soon_threadsafe(event.set)
+
+
+class Fanout:
+    """Changes made by other worker processes, heard through PostgreSQL's LISTEN/NOTIFY.
+
+    A thread of its own holds one connection that listens on :data:`CHANNEL` and wakes this
+    process's streams for every topic announced. When the connection is lost (the database
+    restarts), it connects again every second; once back, it wakes every stream, since
+    announcements made meanwhile were lost, and each stream then reads the database.
+    """
+
+    def __init__(self, url: str, hub: Hub, notify: Callable[[str], None]):
+        self.conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self.hub = hub
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._listen, name="raterkit-live-fanout", daemon=True)
+        self.listening = threading.Event()
+        hub.publish = notify
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _listen(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self.listening.set()
+                    self.hub.bump(*self.hub.topics())  # catch up on what was announced while away
+                    while not self._stop.is_set():
+                        for note in conn.notifies(timeout=1.0):
+                            self.hub.bump(note.payload)
+            except psycopg.Error:
+                self.listening.clear()
+                self._stop.wait(1.0)

@@ -182,7 +182,7 @@ def page_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
         except LiveError as error:
             return join_form(code=code[:CODE_FIELD], name=name[:200], error=error.message, status=error.status)
         session_code = participant.session.code
-        hub.bump(f"f:{session_code}")
+        await hub.changed(f"f:{session_code}")
         response = RedirectResponse(f"/s/{session_code}", status_code=303)
         set_participant_cookie(response, session_code, token)
         return response

@@ -22,9 +22,12 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-__all__ = ["consensus", "failed_joins", "items", "metadata", "participants", "ratings", "sessions"]
+__all__ = ["CHANNEL", "consensus", "failed_joins", "items", "metadata", "participants", "ratings", "sessions"]
 
 metadata = MetaData()
+
+#: The PostgreSQL channel the worker processes announce changes on (LISTEN/NOTIFY).
+CHANNEL = "raterkit_live"
 
 #: One workshop session: a quiz (or part of it) rated by a room, round after round.
 sessions = Table(

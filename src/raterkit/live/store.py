@@ -18,12 +18,12 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, make_url, select, update
+from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, make_url, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from .migrate import prepare
-from .schema import consensus, items, participants, ratings, sessions
+from .schema import CHANNEL, consensus, failed_joins, items, participants, ratings, sessions
 
 __all__ = ["Duplicate", "ItemRow", "ParticipantRow", "RatingRow", "SessionRow", "Store", "engine_url"]
 
@@ -424,6 +424,27 @@ class Store:
             query = query.where(ratings.c.round == round_)
         with self._read() as conn:
             return [RatingRow(r.name, r.item, r.level, r.round, r.updated) for r in conn.execute(query)]
+
+    def failures(self, client: str, since: float) -> int:
+        """How many wrong join codes (or keys) ``client`` sent since ``since`` (seconds since the epoch)."""
+        with self._read() as conn:
+            return int(
+                conn.execute(
+                    select(func.count()).where(failed_joins.c.client == client, failed_joins.c.at >= since)
+                ).scalar_one()
+            )
+
+    def failed(self, client: str, at: float, forget_before: float) -> None:
+        """Count a wrong join code from ``client``; forget everyone's older than ``forget_before``."""
+        with self._write() as conn:
+            conn.execute(delete(failed_joins).where(failed_joins.c.at < forget_before))
+            conn.execute(insert(failed_joins).values(client=client, at=at))
+
+    def notify(self, topic: str) -> None:
+        """Announce a change to every worker process (PostgreSQL's NOTIFY on the live channel)."""
+        with self.engine.connect() as conn:
+            conn.execute(select(func.pg_notify(CHANNEL, topic)))
+            conn.commit()
 
     def who_rated(self, session_id: int, round_: int) -> list[tuple[int, str]]:
         """(participant id, item) of every rating in a round: who has rated what, never at which level."""
