@@ -519,14 +519,70 @@ def _database_url(db: str) -> str:
     return "sqlite:///" + str(Path(db).expanduser().resolve())
 
 
+def _live_database(args: argparse.Namespace) -> str:
+    return args.db or os.environ.get("RATERKIT_DATABASE_URL") or "raterkit-live.sqlite"
+
+
+def _open_store(db: str, check: bool = True):
+    """(the live database, None), or (None, exit code) after saying plainly why it cannot be used."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .live.migrate import SchemaError
+    from .live.store import Store
+
+    if "://" not in db and not Path(db).expanduser().resolve().parent.is_dir():
+        _say(
+            f"raterkit live: cannot create the database {db}: its folder does not exist",
+            "    Name a file in an existing folder with --db.",
+        )
+        return None, 1
+    try:
+        return Store(_database_url(db), check=check), None
+    except SchemaError as exc:
+        _say(f"raterkit live: {exc}")
+        return None, 1
+    except SQLAlchemyError as exc:
+        _say(
+            f"raterkit live: cannot open the database {_shown_url(db)} ({exc.__class__.__name__})",
+            "    Check the file is a raterkit live database that can be written to, or that the PostgreSQL "
+            "server is running and the URL (user, password, host, port, database) is right.",
+        )
+        return None, 1
+
+
+def _shown_url(db: str) -> str:
+    from sqlalchemy import make_url
+
+    return make_url(db).render_as_string(hide_password=True) if "://" in db else db
+
+
 def cmd_live(args: argparse.Namespace) -> int:
     import secrets
     import socket
 
-    import uvicorn
-
     from .live.app import create_app
+    from .live.migrate import upgrade
+    from .live.serve import serve
 
+    db = _live_database(args)
+    if args.upgrade_db:
+        store, code = _open_store(db, check=False)
+        if store is None:
+            return code
+        before, after = upgrade(store.engine)
+        store.close()
+        print(
+            f"raterkit live: the database {_shown_url(db)} is at schema {after}"
+            + (f" (it was at {before}); every row was kept." if before and before != after else ".")
+        )
+        return 0
+    sqlite = "://" not in db or db.startswith("sqlite")
+    if args.workers < 1 or (args.workers > 1 and sqlite):
+        _say(
+            "raterkit live: several workers need PostgreSQL",
+            "    SQLite serves one process: leave out --workers, or use --db postgresql://... (docs/deploy.md).",
+        )
+        return 2
     catalog, code = _catalog_or_code(args)
     if catalog is None:
         return code
@@ -546,12 +602,6 @@ def cmd_live(args: argparse.Namespace) -> int:
             "    Use at least 8 characters (or leave it out to get one).",
         )
         return 2
-    if "://" not in args.db and not Path(args.db).expanduser().resolve().parent.is_dir():
-        _say(
-            f"raterkit live: cannot create the database {args.db}: its folder does not exist",
-            "    Name a file in an existing folder with --db.",
-        )
-        return 1
     with socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET) as probe:
         try:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -562,17 +612,16 @@ def cmd_live(args: argparse.Namespace) -> int:
                 "    Another program may be using that port: choose another with --port, e.g. --port 8081.",
             )
             return 1
+    store, code = _open_store(db)  # a new database is created here, once, before any worker starts
+    if store is None:
+        return code
     shown_host = _lan_address() if args.host in ("0.0.0.0", "::") else args.host
-    public_url = (args.public_url or f"http://{shown_host}:{args.port}").rstrip("/")
-    try:
-        app = create_app(catalog, _database_url(args.db), key, public_url=public_url)
-    except Exception as exc:  # the database cannot be opened or created
-        _say(
-            f"raterkit live: cannot open the database {args.db} ({exc.__class__.__name__})",
-            "    Check the file is a raterkit live database and can be written to.",
-        )
-        return 1
-    print(f"raterkit live: the workshop server is running. Database: {args.db}")
+    public_url = (
+        args.public_url or os.environ.get("RATERKIT_PUBLIC_URL") or f"http://{shown_host}:{args.port}"
+    ).rstrip("/")
+    app = create_app(catalog, store.url, key, public_url=public_url, store=store)
+    workers = f", {args.workers} worker processes" if args.workers > 1 else ""
+    print(f"raterkit live: the workshop server is running. Database: {_shown_url(db)}{workers}")
     print(f"    Facilitator console: {public_url}/console")
     print(f"    Trainees join at:    {public_url}/")
     if generated:
@@ -582,10 +631,18 @@ def cmd_live(args: argparse.Namespace) -> int:
     if args.host in ("0.0.0.0", "::"):
         print("    Anyone on this network can reach the server: run it only on a network you trust.")
     print("Stop it with Ctrl+C; sessions and ratings are kept in the database.", flush=True)
-    # Worker threads hand their answers back to the event loop: a shorter switch interval than
-    # CPython's 5 ms lets them do so at once (measured: benchmarks/live.py, rating latency).
-    sys.setswitchinterval(0.0005)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False, timeout_graceful_shutdown=3)
+    if args.workers > 1:
+        store.close()  # each worker opens its own
+    serve(
+        app,
+        args.host,
+        args.port,
+        workers=args.workers,
+        database_url=store.url,
+        key=key,
+        public_url=public_url,
+        data=[str(Path(p).resolve()) for p in _data_paths(args.data)],
+    )
     return 0
 
 
@@ -649,7 +706,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_workshop_sample)
     p = sub.add_parser("live", help="run a live calibration session: the workshop server")
     p.add_argument(
-        "--db", default="raterkit-live.sqlite", metavar="FILE", help="the database file (default: raterkit-live.sqlite)"
+        "--db",
+        metavar="FILE|URL",
+        help="the database: a SQLite file or a postgresql:// URL (default: $RATERKIT_DATABASE_URL, or raterkit-live.sqlite)",
+    )
+    p.add_argument("--workers", type=int, default=1, metavar="N", help="worker processes (PostgreSQL only; default: 1)")
+    p.add_argument(
+        "--upgrade-db",
+        action="store_true",
+        help="upgrade the database to this raterkit's schema, keeping every row, then stop",
     )
     p.add_argument(
         "--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1; a room's network: 0.0.0.0)"

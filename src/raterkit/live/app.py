@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.resources import files
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..catalog import Catalog
 from .api import api_router
 from .auth import Auth
-from .events import Hub
+from .events import Fanout, Hub
 from .pages import error_page, page_router
 from .room import LiveError, Room
 from .store import Store
@@ -192,7 +197,18 @@ def create_app(
     room = Room(catalog, store, public_url)
     auth = Auth(room, facilitator_key)
     hub = Hub()
+    fanout = None if store.sqlite else Fanout(store.url, hub, store.notify)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if fanout is not None:  # several workers share PostgreSQL: hear the others' changes
+            fanout.start()
+        yield
+        if fanout is not None:
+            await run_in_threadpool(fanout.stop)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="raterkit live",
         version="1",
         summary="Live calibration sessions: the room rates blind, the trainer reveals, the room discusses and re-rates.",
@@ -218,6 +234,16 @@ def create_app(
         if _wants_page(request):
             return error_page(exc.status_code, message)
         return _plain(exc.status_code, message)
+
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    @app.exception_handler(PoolTimeout)
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
+        message = "The database cannot be reached just now, so nothing was saved. Try again in a moment."
+        if _wants_page(request):
+            return error_page(503, message)
+        return JSONResponse({"error": message}, status_code=503, headers={"Retry-After": "2"})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
