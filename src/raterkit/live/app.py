@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.resources import files
@@ -60,7 +61,9 @@ def _plain(status: int, message: str) -> JSONResponse:
 
 class Guard:
     """ASGI middleware: refuse oversized bodies (413) and non-JSON API bodies (415) before any
-    route reads them, and add the security headers to every response."""
+    route reads them, and add the security headers to every response, with ``X-Raterkit-Worker``:
+    the id of the worker process that answered (several workers share one port; the tests and an
+    operator reading a log can tell which one served a request)."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -97,6 +100,7 @@ class Guard:
             if message["type"] == "http.response.start":
                 present = {k.lower() for k, _ in message.get("headers", [])}
                 extra = [(k, v) for k, v in HEADERS if k not in present]
+                extra.append((b"x-raterkit-worker", str(os.getpid()).encode()))
                 if b"content-security-policy" not in present:
                     extra.append((b"content-security-policy", CSP.encode()))
                 message["headers"] = list(message.get("headers", [])) + extra
