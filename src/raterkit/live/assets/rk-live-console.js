@@ -111,20 +111,7 @@
     }
 
     function items() {
-      var seen = {};
-      view.items.forEach(function (item, index) {
-        seen[item.id] = true;
-        var node = nodes[item.id] || (nodes[item.id] = build());
-        update(node, item);
-        var at = list.children[index];
-        if (at !== node.li) list.insertBefore(node.li, at || null);
-      });
-      Object.keys(nodes).forEach(function (id) {
-        if (!seen[id]) {
-          nodes[id].li.remove();
-          delete nodes[id];
-        }
-      });
+      L.reconcile(list, nodes, view.items, build, update);
     }
 
     function build() {

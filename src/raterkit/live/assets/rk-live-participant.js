@@ -50,20 +50,7 @@
       current = next;
       roundBox.textContent = "Round " + next.round;
       list.setAttribute("data-round", String(next.round));
-      var seen = {};
-      next.items.forEach(function (item, index) {
-        seen[item.id] = true;
-        var node = nodes[item.id] || (nodes[item.id] = build(item));
-        update(node, item);
-        var at = list.children[index];
-        if (at !== node.li) list.insertBefore(node.li, at || null);
-      });
-      Object.keys(nodes).forEach(function (id) {
-        if (!seen[id]) {
-          nodes[id].li.remove();
-          delete nodes[id];
-        }
-      });
+      L.reconcile(list, nodes, next.items, build, update);
       waitingBox.textContent = waitingText(next.items.length, next.waiting);
     }
 

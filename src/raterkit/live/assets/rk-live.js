@@ -203,6 +203,26 @@
     ]);
   }
 
+  /* Keep one list element per item, in the items' order: make the missing ones (build), refresh
+     each (update), move them into place and drop those no longer listed. Elements are kept, not
+     redrawn, so focus and a half-made choice survive an update. */
+  function reconcile(list, nodes, items, build, update) {
+    var seen = {};
+    items.forEach(function (item, index) {
+      seen[item.id] = true;
+      var node = nodes[item.id] || (nodes[item.id] = build(item));
+      update(node, item);
+      var at = list.children[index];
+      if (at !== node.li) list.insertBefore(node.li, at || null);
+    });
+    Object.keys(nodes).forEach(function (id) {
+      if (!seen[id]) {
+        nodes[id].li.remove();
+        delete nodes[id];
+      }
+    });
+  }
+
   function start(init) {
     if (document.readyState === "loading") {
       document.addEventListener("DOMContentLoaded", init);
@@ -220,6 +240,7 @@
     stream: stream,
     replace: replace,
     spreadTable: spreadTable,
+    reconcile: reconcile,
     start: start
   };
 })();
