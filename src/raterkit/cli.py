@@ -523,8 +523,9 @@ def _live_database(args: argparse.Namespace) -> str:
     return args.db or os.environ.get("RATERKIT_DATABASE_URL") or "raterkit-live.sqlite"
 
 
-def _open_store(db: str, check: bool = True):
-    """(the live database, None), or (None, exit code) after saying plainly why it cannot be used."""
+def _open_store(db: str, check: bool = True, command: str = "live"):
+    """(the live database, None), or (None, exit code) after saying plainly why it cannot be used
+    (``command``: the raterkit command the messages name)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from .live.migrate import SchemaError
@@ -532,18 +533,18 @@ def _open_store(db: str, check: bool = True):
 
     if "://" not in db and not Path(db).expanduser().resolve().parent.is_dir():
         _say(
-            f"raterkit live: cannot create the database {db}: its folder does not exist",
+            f"raterkit {command}: cannot create the database {db}: its folder does not exist",
             "    Name a file in an existing folder with --db.",
         )
         return None, 1
     try:
         return Store(_database_url(db), check=check), None
     except SchemaError as exc:
-        _say(f"raterkit live: {exc}")
+        _say(f"raterkit {command}: {exc}")
         return None, 1
     except SQLAlchemyError as exc:
         _say(
-            f"raterkit live: cannot open the database {_shown_url(db)} ({exc.__class__.__name__})",
+            f"raterkit {command}: cannot open the database {_shown_url(db)} ({exc.__class__.__name__})",
             "    Check the file is a raterkit live database that can be written to, or that the PostgreSQL "
             "server is running and the URL (user, password, host, port, database) is right.",
         )
