@@ -187,27 +187,44 @@ class Fanout:
         self.conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         self.hub = hub
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._listen, name="raterkit-live-fanout", daemon=True)
+        self._thread: threading.Thread | None = None
+        self._users = 0
+        self._lock = threading.Lock()
         self.listening = threading.Event()
         hub.publish = notify
 
     def start(self) -> None:
-        self._thread.start()
+        """Listen until the matching :meth:`stop`. The app's lifespan may run more than once (a test
+        client opened again, or inside another): the thread runs while any of them does."""
+        with self._lock:
+            self._users += 1
+            if self._users > 1:
+                return
+            self._stop = threading.Event()
+            self._thread = threading.Thread(
+                target=self._listen, args=(self._stop,), name="raterkit-live-fanout", daemon=True
+            )
+            self._thread.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
+        with self._lock:
+            self._users -= 1
+            if self._users > 0 or self._thread is None:
+                return
+            self._stop.set()
+            thread = self._thread
+        thread.join(5)
 
-    def _listen(self) -> None:
-        while not self._stop.is_set():
+    def _listen(self, stop: threading.Event) -> None:
+        while not stop.is_set():
             try:
                 with psycopg.connect(self.conninfo, autocommit=True, connect_timeout=5) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self.listening.set()
                     self.hub.bump(*self.hub.topics())  # catch up on what was announced while away
-                    while not self._stop.is_set():
+                    while not stop.is_set():
                         for note in conn.notifies(timeout=1.0):
                             self.hub.bump(note.payload)
             except psycopg.Error:
                 self.listening.clear()
-                self._stop.wait(1.0)
+                stop.wait(1.0)
