@@ -222,16 +222,25 @@ class Store:
             return [ItemRow(r.item, r.position, r.state) for r in rows]
 
     def set_states(self, session_id: int, round_: int, changes: dict[str, str]) -> None:
-        """Move items of the current round to new states and bump the session's revision, in one transaction."""
+        """Move items of the current round to new states and bump the session's revision, in one
+        transaction. An item already in its new state is left alone, and the revision moves only
+        when an item did: two trainers pressing the same button at once make one change."""
         with self._write() as conn:
             self._lock_session(conn, session_id)
+            moved = 0
             for item, state in changes.items():
-                conn.execute(
+                moved += conn.execute(
                     update(items)
-                    .where(items.c.session_id == session_id, items.c.round == round_, items.c.item == item)
+                    .where(
+                        items.c.session_id == session_id,
+                        items.c.round == round_,
+                        items.c.item == item,
+                        items.c.state != state,
+                    )
                     .values(state=state)
-                )
-            self._bump(conn, session_id)
+                ).rowcount
+            if moved:
+                self._bump(conn, session_id)
 
     def new_round(self, session_id: int, order: Sequence[str], state: str) -> int:
         """Start the next round with the items in ``order``, each in ``state``; its number."""
