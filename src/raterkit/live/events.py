@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 import time
 from collections import defaultdict
@@ -23,12 +24,15 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sse_starlette import ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
 from .schema import CHANNEL
 
 __all__ = ["RETRY_MS", "Fanout", "Hub"]
+
+log = logging.getLogger("raterkit.live")
 
 #: The console's topics (a room rating) are announced to the other workers at most this often.
 CONSOLE_NOTIFY_SECONDS = 0.5
@@ -75,16 +79,27 @@ class Hub:
                         asyncio.get_running_loop().call_later(due - now, self._announce_later, topic)
                     continue
                 self._announced[topic] = now
-            await run_in_threadpool(self.publish, topic)
+            await run_in_threadpool(self._publish, topic)
 
     def _announce_later(self, topic: str) -> None:
         self._pending.discard(topic)
         self._announced[topic] = time.monotonic()
+        task = asyncio.ensure_future(run_in_threadpool(self._publish, topic))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _publish(self, topic: str) -> None:
+        """Announce a change to the other workers, in a worker thread. The change is committed and
+        this worker's streams are woken already: when the database cannot be reached, the failure is
+        logged and the request that made the change still succeeds (the other workers catch up when
+        their listener connects again, or at their streams' next idle check)."""
         publish = self.publish
-        if publish is not None:
-            task = asyncio.ensure_future(run_in_threadpool(publish, topic))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+        if publish is None:
+            return
+        try:
+            publish(topic)
+        except SQLAlchemyError as exc:
+            log.warning("a change (%s) could not be announced to the other workers: %s", topic, type(exc).__name__)
 
     def topics(self) -> list[str]:
         return list(self._versions)
