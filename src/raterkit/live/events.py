@@ -159,11 +159,20 @@ class Hub:
         self, topic: str, view: Callable[[], dict[str, Any]], settle: float = 0.0
     ) -> AsyncIterator[ServerSentEvent]:
         """The view on connect and after each change of ``topic`` (``settle``: wait that long to
-        gather a burst of changes into one update); unchanged views are not sent again."""
+        gather a burst of changes into one update); unchanged views are not sent again. When the
+        database cannot be reached the stream ends: the browser reconnects after ``RETRY_MS``
+        (answered 503 until the database is back) and the view it then receives catches it up."""
         sent = None
         while True:
             seen = self.version(topic)
-            data = self.encode(topic, await self.view(topic, view))
+            try:
+                current = await self.view(topic, view)
+            except SQLAlchemyError as exc:
+                log.warning(
+                    "an event stream (%s) ended: the database cannot be reached (%s)", topic, type(exc).__name__
+                )
+                return
+            data = self.encode(topic, current)
             if data != sent:
                 yield ServerSentEvent(data=data, event="state", retry=RETRY_MS)
                 sent = data
