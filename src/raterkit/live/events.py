@@ -40,6 +40,9 @@ CONSOLE_NOTIFY_SECONDS = 0.5
 RETRY_MS = 1000
 #: How long a stream waits before it checks the database anyway (a change made by another worker).
 IDLE_SECONDS = 5.0
+#: How long the listener waits for an announcement before it looks whether it is to stop: the most a
+#: stop (the end of a worker, or of a test's server) waits for it.
+LISTEN_WAIT_SECONDS = 0.2
 
 
 class Hub:
@@ -247,7 +250,7 @@ class Fanout:
                     self.listening.set()
                     self.hub.bump(*self.hub.topics())  # catch up on what was announced while away
                     while not stop.is_set():
-                        for note in conn.notifies(timeout=1.0):
+                        for note in conn.notifies(timeout=LISTEN_WAIT_SECONDS):
                             self.hub.bump(note.payload)
             except psycopg.Error:
                 self.listening.clear()
