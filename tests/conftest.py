@@ -1,15 +1,21 @@
-"""Shared fixtures: the real data loaded once, the real site built once, a served site, Chromium.
+"""Shared fixtures: the real data loaded once, the real site built once, a served site, Chromium,
+and the live server's database on each back-end (SQLite, and a throwaway PostgreSQL cluster).
 
 Paths and helpers live in support.py; tests import them from there, never from this file."""
 
 from __future__ import annotations
 
+import secrets
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
+from sqlalchemy import make_url
 
-from support import CHROMIUM, CHROMIUM_ARGS, FRAMEWORKS, QUIZ, ROOT, copy_project, mkdocs_build, serve
+from support import CHROMIUM, CHROMIUM_ARGS, FRAMEWORKS, QUIZ, ROOT, Postgres, copy_project, mkdocs_build, serve
 
 
 @pytest.fixture(scope="session")
@@ -87,3 +93,61 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if SITE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+# --------------------------------------------------------------------------------------------
+# The live server's database, on both back-ends. The PostgreSQL variants are slow (a cluster is
+# started once per run, a database made per test): `make check` deselects them, `make test` runs them.
+
+#: The back-ends every live test runs on.
+LIVE_BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)]
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """A PostgreSQL cluster of the run's own (initdb in a temporary folder, a free loopback port),
+    removed at the end. Fails, never skips, when PostgreSQL is not installed."""
+    try:
+        server = Postgres().start()
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    yield server
+    server.remove()
+
+
+@contextmanager
+def _postgres_database(server: Postgres) -> Iterator[str]:
+    """A new, empty database on ``server`` (its URL), dropped afterwards with every connection to it."""
+    name = f"t_{secrets.token_hex(6)}"
+    admin = make_url(server.url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        yield make_url(server.url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@contextmanager
+def _live_database(request: pytest.FixtureRequest, folder: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{folder / 'live.sqlite'}"
+    else:
+        with _postgres_database(request.getfixturevalue("postgres")) as url:
+            yield url
+
+
+@pytest.fixture(params=LIVE_BACKENDS)
+def live_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database URL for one test, on each back-end: a SQLite file in tmp_path, or a new
+    PostgreSQL database (so no test sees another's rows)."""
+    with _live_database(request, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=LIVE_BACKENDS)
+def live_db_module(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """As :func:`live_db`, shared by the tests of a module (one server per module and back-end)."""
+    with _live_database(request, tmp_path_factory.mktemp("live-db")) as url:
+        yield url
