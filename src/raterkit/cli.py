@@ -562,7 +562,7 @@ def cmd_live(args: argparse.Namespace) -> int:
     import socket
 
     from .live.app import create_app
-    from .live.migrate import upgrade
+    from .live.migrate import SchemaError, upgrade
     from .live.serve import serve
 
     db = _live_database(args)
@@ -570,8 +570,13 @@ def cmd_live(args: argparse.Namespace) -> int:
         store, code = _open_store(db, check=False)
         if store is None:
             return code
-        before, after = upgrade(store.engine)
-        store.close()
+        try:
+            before, after = upgrade(store.engine, store.shown)
+        except SchemaError as exc:  # a newer raterkit's database: left alone
+            _say(f"raterkit live: {exc}")
+            return 1
+        finally:
+            store.close()
         print(
             f"raterkit live: the database {_shown_url(db)} is at schema {after}"
             + (f" (it was at {before}); every row was kept." if before and before != after else ".")

@@ -51,12 +51,28 @@ def current(connection: Connection) -> str | None:
     return version
 
 
-def upgrade(engine: Engine) -> tuple[str | None, str]:
-    """Bring the database to the code's schema, keeping every row: (version before, version after)."""
+def _known() -> set[str]:
+    """Every schema version this code has a step for."""
+    script = ScriptDirectory.from_config(_config(None))  # type: ignore[arg-type]
+    return {rev.revision for rev in script.walk_revisions()}
+
+
+def _newer(shown: str, version: str) -> SchemaError:
+    return SchemaError(
+        f"The database {shown} was made by a newer raterkit (schema {version}; this one knows up to {head()}). "
+        "Upgrade raterkit, or use another database."
+    )
+
+
+def upgrade(engine: Engine, shown: str | None = None) -> tuple[str | None, str]:
+    """Bring the database to the code's schema, keeping every row: (version before, version after).
+    A database of a newer raterkit is left alone: a plain :class:`SchemaError` (``shown``: how it is named)."""
     with engine.begin() as connection:
         if connection.dialect.name == "sqlite":  # its driver runs in autocommit here (see store): one transaction
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         before = current(connection)
+        if before is not None and before not in _known():
+            raise _newer(shown or engine.url.render_as_string(hide_password=True), before)
         config = _config(connection)
         if before == FIRST and MigrationContext.configure(connection).get_current_revision() is None:
             command.stamp(config, FIRST)
@@ -75,13 +91,8 @@ def prepare(engine: Engine, shown: str) -> None:
     if version is None:
         upgrade(engine)
         return
-    script = ScriptDirectory.from_config(_config(None))  # type: ignore[arg-type]
-    known = {rev.revision for rev in script.walk_revisions()}
-    if version not in known:
-        raise SchemaError(
-            f"The database {shown} was made by a newer raterkit (schema {version}; this one knows up to {wanted}). "
-            "Upgrade raterkit, or use another database."
-        )
+    if version not in _known():
+        raise _newer(shown, version)
     raise SchemaError(
         f"The database {shown} has an older schema ({version}) than this raterkit needs ({wanted}). "
         f"Back it up, then run '{UPGRADE_COMMAND}' with the same --db to upgrade it; no rating is lost."
