@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, make_url, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.expression import bindparam
 
 from .migrate import prepare
 from .schema import CHANNEL, consensus, failed_joins, items, participants, ratings, sessions
@@ -82,6 +83,20 @@ class _PendingRating:
     error: BaseException | None = None
 
 
+#: The statements of every rating, built once: SQLAlchemy keys its cache once per statement object, and
+#: building and keying them anew took a tenth to a fifth of a PostgreSQL worker's CPU (benchmarks/live.py).
+_BY_TOKEN = (
+    select(participants.c.id.label("participant_id"), participants.c.name, sessions)
+    .join(sessions, sessions.c.id == participants.c.session_id)
+    .where(participants.c.token_hash == bindparam("token_hash"))
+)
+_ITEM_STATE_SHARED = (
+    select(items.c.state)
+    .where(*(items.c[name] == bindparam(name) for name in ("session_id", "round", "item")))
+    .with_for_update(read=True)
+)
+
+
 def engine_url(url: str) -> str:
     """SQLAlchemy's URL for a database named as users write it: ``postgresql://`` (or ``postgres://``)
     is PostgreSQL through psycopg 3."""
@@ -137,6 +152,7 @@ class Store:
         self._writer: AbstractContextManager[Any] = threading.Lock() if self.sqlite else nullcontext()
         self._waiting: list[_PendingRating] = []  # ratings waiting for the next write (SQLite)
         self._waiting_lock = threading.Lock()
+        self._rating_upsert = self._upsert_rating()  # built once (see _BY_TOKEN)
         if check:  # a new database is made by upgrading from empty; an older one is refused
             prepare(self.engine, self.shown)
 
@@ -308,11 +324,7 @@ class Store:
     def participant_and_session(self, token_hash: str) -> tuple[ParticipantRow, SessionRow] | None:
         """The participant with this token's hash and the session they joined, in one query."""
         with self._read() as conn:
-            row = conn.execute(
-                select(participants.c.id.label("participant_id"), participants.c.name, sessions)
-                .join(sessions, sessions.c.id == participants.c.session_id)
-                .where(participants.c.token_hash == token_hash)
-            ).first()
+            row = conn.execute(_BY_TOKEN, {"token_hash": token_hash}).first()
         return (ParticipantRow(row.participant_id, row.id, row.name), _session(row)) if row else None
 
     def participant_by_token(self, token: str) -> ParticipantRow | None:
@@ -372,13 +384,11 @@ class Store:
     def _rate_one(self, conn: Connection, rating: tuple[int, int, str, int, str, str]) -> str | None:
         session_id, round_, item, participant_id, level, now = rating
         state = conn.execute(
-            select(items.c.state)
-            .where(items.c.session_id == session_id, items.c.round == round_, items.c.item == item)
-            .with_for_update(read=True)
+            _ITEM_STATE_SHARED, {"session_id": session_id, "round": round_, "item": item}
         ).scalar_one_or_none()
         if state != "open":
             return state or "missing"
-        conn.execute(self._upsert_rating(), [self._rating_values(rating)])
+        conn.execute(self._rating_upsert, [self._rating_values(rating)])
         return None
 
     def _rate_batch(self, conn: Connection, batch: list[tuple[int, int, str, int, str, str]]) -> list[str | None]:
@@ -399,7 +409,7 @@ class Store:
             if state == "open":
                 last[rating[:4]] = self._rating_values(rating)
         if last:
-            conn.execute(self._upsert_rating(), list(last.values()))
+            conn.execute(self._rating_upsert, list(last.values()))
         return answers
 
     @staticmethod
