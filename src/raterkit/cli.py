@@ -436,6 +436,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .report import build_report
     from .responses import read_responses
 
+    code = _report_usage(args)
+    if code is not None:
+        return code
+    if args.db is not None:
+        return _report_from_database(args)
     catalog, code = _quiz_catalog(args)
     if catalog is None:
         return code
@@ -452,6 +457,122 @@ def cmd_report(args: argparse.Namespace) -> int:
         _say(label + responses.summary_line())
     page = build_report(after, before=before, title=args.title, catalog=catalog)
     output = Path(args.output)
+    if not _write_report(output, page):
+        return 1
+    raters, items, _ = after.matrix()
+    print(f"Wrote {output} ({words.count(len(raters), 'rater')}, {words.count(len(items), 'behaviour')}).")
+    return 0
+
+
+def _report_usage(args: argparse.Namespace) -> int | None:
+    """2 after saying why, when the report is asked of neither or both sources (files, a live database)."""
+    example = (
+        "    For example: raterkit report responses/ -o report.html, or, for a live session, "
+        "raterkit report --db raterkit-live.sqlite --session K7QM2P"
+    )
+    if args.db is None:
+        if args.session is not None:
+            _say("raterkit report: --session names a live session: give its database with --db too", example)
+            return 2
+        if not args.responses:
+            _say(
+                "raterkit report: name the response files to report on, or a live session with --db and --session",
+                example,
+            )
+            return 2
+        return None
+    if args.responses:
+        _say("raterkit report: give response files or a live database (--db), not both", example)
+        return 2
+    if args.session is None:
+        _say("raterkit report: --db needs --session: the join code of the session to report on", example)
+        return 2
+    given = [
+        name for name, value in (("--before", args.before), ("--quiz", args.quiz), ("--title", args.title)) if value
+    ]
+    if given:
+        _say(
+            f"raterkit report: {words.join(given)} cannot be used with --db",
+            "    A live session's report covers its own quiz and rounds (round 1 against the last), as the "
+            "console's report link does.",
+        )
+        return 2
+    return None
+
+
+def _report_from_database(args: argparse.Namespace) -> int:
+    """The report of a live session read from its database: the page the console's report link gives."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from .live.room import LiveError, Room
+
+    db = args.db
+    if db.startswith("sqlite:///") or "://" not in db:
+        file = Path(db.removeprefix("sqlite:///")).expanduser()
+        if not file.is_file():  # never make a new database here
+            _say(
+                f"raterkit report: there is no database file {db}",
+                "    Name the file 'raterkit live' used (its --db; by default raterkit-live.sqlite in the folder "
+                "it was started from), or a postgresql:// URL.",
+            )
+            return 1
+    catalog, code = _catalog_or_code(args, "no report was written")
+    if catalog is None:
+        return code
+    store, code = _open_store(db, command="report")
+    if store is None:
+        return code
+    shown = _shown_url(db)
+    try:
+        room = Room(catalog, store)
+        try:
+            session = room.session(args.session)
+        except LiveError:
+            known = [f"{row.code} ({row.quiz})" for row in store.sessions()[:10]]
+            _say(
+                f"raterkit report: there is no session '{args.session.strip()}' in the database {shown}",
+                f"    Sessions in it, newest first: {', '.join(known)}."
+                if known
+                else "    It holds no session yet: check --db names the database the live server used.",
+            )
+            return 1
+        if session.quiz not in catalog.quizzes:
+            _say(
+                f"raterkit report: session {session.code} rates the quiz '{session.quiz}', which is not in "
+                f"{', '.join(_data_paths(args.data))}",
+                "    Name the folders that hold it with --data.",
+            )
+            return 1
+        try:
+            page = room.report(session.code)
+        except LiveError as exc:
+            _say(f"raterkit report: session {session.code}: {exc.message}")
+            return 1
+        ratings = store.ratings(session.id)
+        rounds = sorted({r.round for r in ratings})
+        raters = {r.rater for r in ratings if r.round == rounds[-1]}
+        behaviours = len(store.items(session.id, 1))
+    except SQLAlchemyError as exc:
+        _say(
+            f"raterkit report: cannot read the database {shown} ({exc.__class__.__name__})",
+            "    Check that the PostgreSQL server is running, or that the file is a raterkit live database.",
+        )
+        return 1
+    finally:
+        store.close()
+    output = Path(args.output)
+    if not _write_report(output, page):
+        return 1
+    compared = f"; round {rounds[0]} against round {rounds[-1]}" if len(rounds) > 1 else ""
+    print(
+        f"Wrote {output} from session {session.code} ({words.count(len(raters), 'rater')}, "
+        f"{words.count(behaviours, 'behaviour')}{compared})."
+    )
+    return 0
+
+
+def _write_report(output: Path, page: str) -> bool:
+    """Write the report page; False after saying why it could not be written."""
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(page, encoding="utf-8")
@@ -460,10 +581,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             f"raterkit report: cannot write {output} ({exc.strerror})",
             "    Check the folder exists and can be written to, or name another file with -o.",
         )
-        return 1
-    raters, items, _ = after.matrix()
-    print(f"Wrote {output} ({words.count(len(raters), 'rater')}, {words.count(len(items), 'behaviour')}).")
-    return 0
+        return False
+    return True
 
 
 def cmd_notebooks(args: argparse.Namespace) -> int:
@@ -689,7 +808,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", nargs="+", action="extend", metavar="PATH", help=data_help)
     p.set_defaults(func=cmd_agreement)
     p = sub.add_parser("report", help="write the trainer's workshop report: one self-contained HTML file")
-    p.add_argument("responses", nargs="+", metavar="RESPONSES", help=responses_help + " (after the discussion)")
+    p.add_argument(
+        "responses", nargs="*", metavar="RESPONSES", help=responses_help + " (after the discussion); or use --db"
+    )
+    p.add_argument(
+        "--db",
+        metavar="FILE|URL",
+        help="instead of files: the live server's database (a SQLite file or a postgresql:// URL), with --session",
+    )
+    p.add_argument("--session", metavar="CODE", help="the join code of the live session to report on (with --db)")
     p.add_argument(
         "-o", "--output", default="report.html", metavar="FILE", help="the HTML file to write (default: report.html)"
     )
