@@ -3,7 +3,8 @@ stays hidden until the reveal, bad input gets a plain 4xx sentence, pages of oth
 guessed join codes get nowhere, and a workshop run through the API gives the numbers the
 command line gives from the same ratings.
 
-In-process: FastAPI's TestClient over a fresh SQLite file per test.
+In-process: FastAPI's TestClient over a fresh database per test, on each back-end (conftest's
+``live_db``: a SQLite file, and a new PostgreSQL database).
 """
 
 from __future__ import annotations
@@ -88,8 +89,10 @@ class Client(TestClient):
 
 
 @pytest.fixture
-def app(catalog, tmp_path):
-    return create_app(catalog, f"sqlite:///{tmp_path / 'live.sqlite'}", LIVE_KEY)
+def app(catalog, live_db):
+    app = create_app(catalog, live_db, LIVE_KEY)
+    yield app
+    app.state.room.store.close()
 
 
 @pytest.fixture

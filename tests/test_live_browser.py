@@ -27,7 +27,8 @@ SOON = 8000  # ms: how long a live update may take to show
 
 
 # ------------------------------------------------------------------------------------------
-# The server, once per module (the reconnect test replaces it with a new one on the same file and port)
+# The server, once per module and back-end (conftest's ``live_db_module``: SQLite, PostgreSQL); the
+# reconnect test replaces it with a new one on the same database and port
 
 
 def _stop(server, thread) -> None:
@@ -48,12 +49,13 @@ def _serve_on(app, port: int):
 
 
 @pytest.fixture(scope="module")
-def live(catalog, tmp_path_factory):
-    db = tmp_path_factory.mktemp("live-browser") / "live.sqlite"
-    url, server, thread = serve_live(create_app(catalog, f"sqlite:///{db}", LIVE_KEY))
-    state = {"url": url, "db": db, "server": server, "thread": thread}
+def live(catalog, live_db_module):
+    app = create_app(catalog, live_db_module, LIVE_KEY)
+    url, server, thread = serve_live(app)
+    state = {"url": url, "db": live_db_module, "server": server, "thread": thread, "app": app}
     yield state
     _stop(state["server"], state["thread"])
+    state["app"].state.room.store.close()
 
 
 def api(live, method: str, path: str, body=None, token: str = LIVE_KEY):
@@ -306,7 +308,8 @@ def test_participant_page_catches_up_after_a_restart(browser, live, catalog):
     _stop(live["server"], live["thread"])
     expect(page.locator("#rk-connection")).to_contain_text("lost", timeout=SOON)
     # While the page is cut off, the trainer reveals (through the new server's room, before it serves).
-    app = create_app(catalog, f"sqlite:///{live['db']}", LIVE_KEY)
+    live["app"].state.room.store.close()
+    live["app"] = app = create_app(catalog, live["db"], LIVE_KEY)
     app.state.room.act(code, "cp1-01", "reveal")
     live["server"], live["thread"] = _serve_on(app, port)
 

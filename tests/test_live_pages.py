@@ -2,7 +2,8 @@
 who is sent where, the cookies they set, plain-sentence errors that keep what was typed, text
 that stays text, and the console's statistics worded by raterkit.words.
 
-In-process: FastAPI's TestClient over a fresh SQLite file per test.
+In-process: FastAPI's TestClient over a fresh database per test, on each back-end (conftest's
+``live_db``: a SQLite file, and a new PostgreSQL database).
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture
-def app(catalog, tmp_path):
-    return create_app(catalog, f"sqlite:///{tmp_path / 'live.sqlite'}", LIVE_KEY)
+def app(catalog, live_db):
+    app = create_app(catalog, live_db, LIVE_KEY)
+    yield app
+    app.state.room.store.close()
 
 
 @pytest.fixture

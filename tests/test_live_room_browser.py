@@ -63,10 +63,13 @@ def _stop(server, thread) -> None:
 
 
 @pytest.fixture
-def live(catalog, tmp_path):
-    url, server, thread = serve_live(create_app(catalog, f"sqlite:///{tmp_path / 'live.sqlite'}", LIVE_KEY))
+def live(catalog, live_db):
+    """The server on each back-end (conftest's ``live_db``: SQLite, PostgreSQL)."""
+    app = create_app(catalog, live_db, LIVE_KEY)
+    url, server, thread = serve_live(app)
     yield url
     _stop(server, thread)
+    app.state.room.store.close()
 
 
 def watched(context, trouble: list[str], who: str):

@@ -4,6 +4,8 @@ store's shared writes (ratings arriving together are committed together) answer 
 if it had been written alone.
 
 Every test here but the store's starts the server (or the command) in its own process: all slow.
+Each runs on both back-ends (conftest's ``live_db``: a SQLite file, a new PostgreSQL database)
+except the command's refusals and the SQLite group commit's batching, which say why.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
 
 from raterkit.live.store import Store
 from support import LIVE_KEY, ROOT, free_port, start_live, wait_until_up
@@ -142,12 +145,13 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @pytest.fixture
-def live(tmp_path):
-    """Start `raterkit live` on a database in tmp_path; every process started is stopped at the end."""
+def live(live_db):
+    """Start `raterkit live` on the test's database (``--db`` its URL, on each back-end); every
+    process started is stopped at the end."""
     started: list[subprocess.Popen] = []
 
     def start(port: int | None = None) -> tuple[str, subprocess.Popen]:
-        url, process = start_live(tmp_path / "live.sqlite", port)
+        url, process = start_live(live_db, port)
         started.append(process)
         return url, process
 
@@ -267,7 +271,10 @@ def test_a_crash_loses_no_acknowledged_rating_and_the_session_carries_on(live):
 
 
 def test_the_command_refuses_plainly(tmp_path):
-    """A port in use, a database in a missing folder, a short key: a plain message, no traceback."""
+    """A port in use, a database in a missing folder, a short key: a plain message, no traceback.
+
+    SQLite only: a missing folder is a SQLite file's refusal, and the other two are checked before
+    any database is opened, whichever it is."""
     taken = socket.socket()
     taken.bind(("127.0.0.1", 0))
     taken.listen()
@@ -309,11 +316,11 @@ def test_the_command_refuses_plainly(tmp_path):
     assert "facilitator key is too short" in err and "8 characters" in err
 
 
-def start_command(tmp_path: Path, env: dict[str, str]) -> tuple[str, subprocess.Popen]:
-    """`raterkit live` without --facilitator-key; (base url, process) once it answers."""
+def start_command(db: str, env: dict[str, str]) -> tuple[str, subprocess.Popen]:
+    """`raterkit live` on the database ``db`` without --facilitator-key; (base url, process) once it answers."""
     port = free_port()
     process = subprocess.Popen(
-        [*raterkit_command(), "live", "--port", str(port), "--db", str(tmp_path / "live.sqlite")],
+        [*raterkit_command(), "live", "--port", str(port), "--db", db],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -340,9 +347,9 @@ def printed(process: subprocess.Popen) -> list[str]:
     raise AssertionError(f"the command stopped printing early: {lines}")
 
 
-def test_a_generated_key_is_printed_once_and_works(tmp_path):
+def test_a_generated_key_is_printed_once_and_works(live_db):
     env = {k: v for k, v in os.environ.items() if k != "RATERKIT_FACILITATOR_KEY"}
-    url, process = start_command(tmp_path, env)
+    url, process = start_command(live_db, env)
     try:
         lines = printed(process)
         assert f"    Facilitator console: {url}/console" in lines
@@ -357,11 +364,11 @@ def test_a_generated_key_is_printed_once_and_works(tmp_path):
         stop(process)
 
 
-def test_the_key_from_the_environment_and_a_quick_stop_with_a_stream_open(tmp_path):
+def test_the_key_from_the_environment_and_a_quick_stop_with_a_stream_open(live_db):
     """RATERKIT_FACILITATOR_KEY is used without --facilitator-key; SIGTERM (as Ctrl+C) stops the
     server within seconds even while an event stream is connected."""
     env_key = "key-from-the-environment"
-    url, process = start_command(tmp_path, {**os.environ, "RATERKIT_FACILITATOR_KEY": env_key})
+    url, process = start_command(live_db, {**os.environ, "RATERKIT_FACILITATOR_KEY": env_key})
     try:
         lines = printed(process)
         assert "    Facilitator key:     the one you gave" in lines
@@ -387,12 +394,11 @@ def test_the_key_from_the_environment_and_a_quick_stop_with_a_stream_open(tmp_pa
         stop(process)
 
 
-def test_ratings_written_together_answer_each_as_if_written_alone(tmp_path):
+def test_ratings_written_together_answer_each_as_if_written_alone(live_db):
     """Threads rating at once (their ratings share transactions on SQLite): each open item's rating
     is answered None and its last level kept; a closed, waiting or unknown item is answered its state
     and nothing is written; everything is committed (read back by another connection)."""
-    db = tmp_path / "store.sqlite"
-    store = Store(f"sqlite:///{db}")
+    store = Store(live_db)
     session = store.create_session("ABCDEF", QUIZ, "reference", "self", ITEMS[:6], "open", "t")
     store.set_states(session.id, 1, {ITEMS[4]: "closed", ITEMS[5]: "waiting"})
     people = [store.join(session.id, f"P{k}", f"p{k}", f"hash{k}", "t") for k in range(12)]
@@ -417,17 +423,24 @@ def test_ratings_written_together_answer_each_as_if_written_alone(tmp_path):
         thread.join(timeout=60)
     store.close()
     assert wrong == []
-    with sqlite3.connect(db) as check:
-        stored = check.execute(
-            "SELECT p.name, r.item, r.level FROM live_ratings r JOIN live_participants p ON p.id = r.participant_id"
-        ).fetchall()
+    check = create_engine(store.url)
+    with check.connect() as conn:
+        stored = conn.execute(
+            text(
+                "SELECT p.name, r.item, r.level FROM live_ratings r JOIN live_participants p ON p.id = r.participant_id"
+            )
+        ).all()
+    check.dispose()
     assert {(name, item): level for name, item, level in stored} == expected
     assert len(stored) == len(expected) > 0
 
 
 def test_ratings_queued_together_are_one_batch_in_arrival_order(tmp_path):
     """While one write holds SQLite's turn, ratings queue; the next writer writes them all at once,
-    in arrival order: the same participant's later level of an item wins, as if written in turn."""
+    in arrival order: the same participant's later level of an item wins, as if written in turn.
+
+    SQLite only: the queue is SQLite's group commit (one writer per process); on PostgreSQL each
+    rating is its own transaction, which the test above covers."""
     db = tmp_path / "store.sqlite"
     store = Store(f"sqlite:///{db}")
     session = store.create_session("ABCDEF", QUIZ, "reference", "self", ITEMS[:2], "open", "t")
