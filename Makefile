@@ -8,7 +8,7 @@ STAMP := $(VENV)/.raterkit-installed
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: serve site site-assessment live test check lint validate chromium clean
+.PHONY: serve site site-assessment live test check lint validate chromium postgresql clean
 
 # A virtual environment with the pinned dependencies (requirements.lock) and raterkit itself.
 $(STAMP): pyproject.toml requirements.lock
@@ -44,6 +44,21 @@ chromium:
 		echo "The browser tests need Chromium at /usr/bin/chromium: run 'sudo apt-get install chromium' (Debian/Ubuntu)." >&2; exit 1; \
 	fi
 
+## Debian's PostgreSQL server programs for the live server's tests: each run starts a throwaway cluster
+## of its own (initdb in a temporary folder, a free loopback port), never the one the package sets up.
+postgresql:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's postgresql for the live server's tests"; \
+		if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; then \
+			service postgresql stop >/dev/null 2>&1 || true; \
+		else \
+			echo "PostgreSQL could not be installed, and the live server's tests need it: install Debian's 'postgresql' package, then run 'make test' again." >&2; exit 1; \
+		fi; \
+	else \
+		echo "The live server's tests need PostgreSQL: run 'sudo apt-get install postgresql' (Debian/Ubuntu)." >&2; exit 1; \
+	fi
+
 ## Lint, formatting and types: ruff and mypy (settings in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -54,8 +69,8 @@ lint: $(STAMP)
 check: lint
 	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
-## Every test, browser tests included.
-test: $(STAMP) chromium
+## Every test, browser tests included, and the live server's tests on SQLite and on PostgreSQL.
+test: $(STAMP) chromium postgresql
 	$(BIN)/python -m pytest
 
 clean:
