@@ -680,12 +680,10 @@ def cmd_live(args: argparse.Namespace) -> int:
     import secrets
     import socket
 
-    from .live.app import create_app
     from .live.migrate import SchemaError, upgrade
-    from .live.serve import serve
 
     db = _live_database(args)
-    if args.upgrade_db:
+    if args.upgrade_db:  # the schema alone: the server's modules (statistics, web) are not loaded
         store, code = _open_store(db, check=False)
         if store is None:
             return code
@@ -701,6 +699,9 @@ def cmd_live(args: argparse.Namespace) -> int:
             + (f" (it was at {before}); every row was kept." if before and before != after else ".")
         )
         return 0
+    from .live.app import create_app
+    from .live.serve import serve
+
     sqlite = "://" not in db or db.startswith("sqlite")
     if args.workers < 1 or (args.workers > 1 and sqlite):
         _say(
