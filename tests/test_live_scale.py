@@ -139,8 +139,11 @@ class On:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             client = self.server.client(self.headers)
-            if worker(client.get(f"{API}/which-worker")) == self.pid:
-                return client
+            try:
+                if worker(client.get(f"{API}/which-worker")) == self.pid:
+                    return client
+            except httpx.TransportError:
+                time.sleep(0.2)
             client.close()
         raise AssertionError(f"no connection was accepted by worker {self.pid} within 60 s")
 
@@ -207,9 +210,11 @@ class Stream:
                         self.events.append((time.monotonic(), json.loads(line.split(":", 1)[1])))
                         self._changed.notify_all()
             self.ended_by = "closed"
-        except Exception as exc:
+        except Exception as exc:  # a lost connection, or close() from the test
             self.ended_by = "closed by the test" if self._closing else exc
         finally:
+            self._response.close()
+            self._client.close()
             with self._changed:
                 self._changed.notify_all()
 
@@ -366,7 +371,7 @@ def at_once(calls: list[Callable[[], httpx.Response]]) -> list[httpx.Response]:
         gate.wait(10)
         try:
             answers[k] = calls[k]()
-        except Exception as exc:
+        except Exception as exc:  # reported below
             answers[k] = exc
 
     threads = [threading.Thread(target=send, args=(k,)) for k in range(len(calls))]
