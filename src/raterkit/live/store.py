@@ -1,5 +1,8 @@
 """Every query of the live server: sessions, items by round, participants, ratings.
 
+One cohesive job: the live server's SQL, in one place, so the rules of what is locked and
+committed when can be read together (and no query is written twice for two databases).
+
 Plain SQLAlchemy Core over the tables of :mod:`raterkit.live.schema`, portable between SQLite
 and PostgreSQL. Each write is one transaction, committed before the method returns: the server
 answers only after that. Writes that depend on what they read lock it first (``FOR UPDATE`` on
@@ -154,7 +157,11 @@ class Store:
         self._waiting_lock = threading.Lock()
         self._rating_upsert = self._upsert_rating()  # built once (see _BY_TOKEN)
         if check:  # a new database is made by upgrading from empty; an older one is refused
-            prepare(self.engine, self.shown)
+            try:
+                prepare(self.engine, self.shown)
+            except BaseException:
+                self.engine.dispose()  # no connection left open behind a refusal
+                raise
 
     @property
     def shown(self) -> str:
@@ -252,6 +259,8 @@ class Store:
                         items.c.round == round_,
                         items.c.item == item,
                         items.c.state != state,
+                        # a revealed item stays revealed: a close pressed as another trainer reveals loses
+                        items.c.state != "revealed",
                     )
                     .values(state=state)
                 ).rowcount
