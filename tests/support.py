@@ -172,6 +172,24 @@ def serve_live(app) -> tuple[str, object, threading.Thread]:
     return url, server, thread
 
 
+def watched(context, trouble: list[str], who: str = ""):
+    """A new page of the browser ``context`` that records dialogs, script errors and refused content
+    (CSP) in ``trouble`` as they happen (each line starting with ``who``)."""
+    said = f"{who}: " if who else ""
+    page = context.new_page()
+    page.on("dialog", lambda dialog: (trouble.append(f"{said}dialog: {dialog.message}"), dialog.dismiss()))
+    page.on("pageerror", lambda error: trouble.append(f"{said}page error: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            trouble.append(f"{said}console: {message.text}")
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
+    return page
+
+
 def stop_live(server, thread: threading.Thread) -> None:
     """Stop a server started by :func:`serve_live`, open event streams included.
 

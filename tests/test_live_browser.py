@@ -18,6 +18,7 @@ from sse_starlette.sse import AppStatus
 
 from raterkit.live.app import create_app
 from support import LIVE_KEY, serve_live, wait_until_up
+from support import watched as record_trouble
 
 pytestmark = pytest.mark.browser
 
@@ -96,20 +97,9 @@ def ratings(live, code: str) -> list[dict]:
 
 
 def watched(context):
-    """A page that records dialogs, script errors and refused content (CSP) as they happen."""
-    page = context.new_page()
+    """A page that records dialogs, script errors and refused content (CSP) as they happen: (page, trouble)."""
     trouble: list[str] = []
-    page.on("dialog", lambda dialog: (trouble.append(f"dialog: {dialog.message}"), dialog.dismiss()))
-    page.on("pageerror", lambda error: trouble.append(f"page error: {error}"))
-    page.on(
-        "console",
-        lambda message: (
-            trouble.append(f"console: {message.text}")
-            if message.type == "error" and "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    return page, trouble
+    return record_trouble(context, trouble), trouble
 
 
 def join_in_browser(page, live, code: str, name: str) -> None:

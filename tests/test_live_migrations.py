@@ -6,7 +6,7 @@ database is made by upgrading from empty and then equals raterkit.live.schema ex
 of a newer raterkit is refused plainly, by both commands, and left alone.
 
 The commands run as real processes (several at once where they do not depend on each other); the
-server on an upgraded database is the app in-process. One PostgreSQL cluster for the module, a
+server on an upgraded database is the app in-process. The run's PostgreSQL cluster (conftest), a
 new database per case; all slow.
 """
 
@@ -95,16 +95,6 @@ def refused(said: tuple[int, str, str]) -> str:
 # Databases on each back-end
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Postgres]:
-    try:
-        server = Postgres().start()
-    except RuntimeError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    yield server
-    server.remove()
-
-
 class Databases:
     """New, empty databases of one back-end: ``new()`` gives (the URL the code uses, the --db a user types)."""
 
@@ -139,7 +129,9 @@ class Databases:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def databases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databases]:
-    made = Databases(request.param, tmp_path, request.getfixturevalue("cluster") if request.param != "sqlite" else None)
+    made = Databases(
+        request.param, tmp_path, request.getfixturevalue("postgres") if request.param != "sqlite" else None
+    )
     yield made
     made.drop()
 

@@ -25,7 +25,7 @@ from raterkit.library import summarize_responses
 from raterkit.live.app import create_app
 from raterkit.responses import read_responses
 from raterkit.words import alpha_text, percent
-from support import FRAMEWORKS, LIVE_KEY, serve_live
+from support import FRAMEWORKS, LIVE_KEY, serve_live, watched
 from support import QUIZ as QUIZ_DIR
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -70,22 +70,6 @@ def live(catalog, live_db):
     yield url
     _stop(server, thread)
     app.state.room.store.close()
-
-
-def watched(context, trouble: list[str], who: str):
-    """A page that records dialogs, script errors and refused content (CSP) as they happen."""
-    page = context.new_page()
-    page.on("dialog", lambda dialog: (trouble.append(f"{who}: dialog: {dialog.message}"), dialog.dismiss()))
-    page.on("pageerror", lambda error: trouble.append(f"{who}: page error: {error}"))
-    page.on(
-        "console",
-        lambda message: (
-            trouble.append(f"{who}: console: {message.text}")
-            if message.type == "error" and "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    return page
 
 
 # ------------------------------------------------------------------------------------------
