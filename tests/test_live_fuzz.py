@@ -327,11 +327,11 @@ def run(world: dict[str, Any], examples: int, bodies_only: bool = False) -> None
 
 
 def test_no_request_from_the_spec_gets_a_server_error(world):
-    run(world, examples=150)
+    run(world, examples=100)
 
 
 def test_no_body_field_gets_a_server_error(world):
-    run(world, examples=100, bodies_only=True)
+    run(world, examples=60, bodies_only=True)
 
 
 #: The long run's examples (every part, bodies only) by back-end (PostgreSQL or not), sized to `make
