@@ -558,6 +558,16 @@ def test_a_code_that_cannot_be_one_is_never_looked_up(client):
         plain_error(client.post(f"{API}/sessions/{code}/participants", json={"name": "Eve"}), 404)
 
 
+def test_an_item_that_cannot_be_one_is_never_looked_up(client, room):
+    """PostgreSQL stores no NUL: an item id the quiz does not have is a 404 before any query (the fuzz found it)."""
+    token = join(client, room["code"], "Nul")["token"]
+    for item in ("%00", "cp1-01%00", "x" * 300):
+        answer = client.put(
+            f"{API}/sessions/{room['code']}/items/{item}/rating", json={"rating": "II"}, headers=bearer(token)
+        )
+        plain_error(answer, 404)
+
+
 def test_oversized_bodies_are_refused_whether_their_length_is_given_or_not(client, room):
     big = json.dumps({"quiz": QUIZ_ID, "items": ["cp1-01"] * 8000}).encode()
     assert len(big) > 64 * 1024

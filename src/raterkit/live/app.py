@@ -18,7 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -248,6 +248,10 @@ def create_app(
         if _wants_page(request):
             return error_page(503, message)
         return JSONResponse({"error": message}, status_code=503, headers={"Retry-After": "2"})
+
+    @app.exception_handler(DataError)
+    async def unstorable(request: Request, exc: Exception) -> Response:
+        return _plain(422, "A value in this request cannot be stored (it holds a character a database refuses).")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -253,8 +253,11 @@ class Room:
         """Record a rating. The session (its current round) is the one read for this request, and the
         item's state is checked in the write itself: a rating costs one write and no other query."""
         session = participant.session
+        quiz = self.quiz(session)
+        if not any(item.id == item_id for item in quiz.items):  # only a quiz's item id reaches the database
+            raise no_item(item_id)
         try:
-            level = self.level(self.quiz(session), written)
+            level = self.level(quiz, written)
         except LiveError:
             self._item(session, item_id)  # an unknown item is reported first
             raise
