@@ -10,11 +10,13 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: serve site site-assessment live test check lint validate chromium postgresql clean
 
-# A virtual environment with the pinned dependencies (requirements.lock) and raterkit itself.
+# A virtual environment with the pinned dependencies (requirements.lock) and raterkit itself,
+# compiled to bytecode once at install: with PYTHONDONTWRITEBYTECODE set, nothing would ever cache
+# it, and every run (each test's subprocess too) would compile pandas, FastAPI and the rest anew.
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
-	$(BIN)/uv pip install --python $(BIN)/python --quiet -r requirements.lock -e '.[test]'
+	$(BIN)/uv pip install --python $(BIN)/python --quiet --compile-bytecode -r requirements.lock -e '.[test]'
 	@touch $@
 
 ## Build the site into site/ and serve it on http://127.0.0.1:8000 (rebuilds when files change).
