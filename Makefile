@@ -72,8 +72,10 @@ check: lint
 	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 ## Every test, browser tests included, and the live server's tests on SQLite and on PostgreSQL.
+## Two processes (pytest-xdist), a test file's tests together in one: much of the time is spent
+## waiting on Chromium, servers and databases, which the other process fills.
 test: $(STAMP) chromium postgresql
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 clean:
 	rm -rf site site-assessment .cache .pytest_cache .hypothesis .mypy_cache .ruff_cache

@@ -5,17 +5,27 @@ Paths and helpers live in support.py; tests import them from there, never from t
 
 from __future__ import annotations
 
-import secrets
+import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
 import pytest
-from sqlalchemy import make_url
+from filelock import FileLock
 
-from support import CHROMIUM, CHROMIUM_ARGS, FRAMEWORKS, QUIZ, ROOT, Postgres, copy_project, mkdocs_build, serve
+from support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    FRAMEWORKS,
+    QUIZ,
+    ROOT,
+    Postgres,
+    copy_project,
+    mkdocs_build,
+    postgres_database,
+    serve,
+)
 
 
 @pytest.fixture(scope="session")
@@ -27,24 +37,46 @@ def catalog():
     return cat
 
 
-@pytest.fixture(scope="session")
-def seed_site(tmp_path_factory):
-    """The real site, built once from the project's own files."""
-    out = tmp_path_factory.mktemp("seed-site")
-    result = mkdocs_build(ROOT, out)
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], Path]) -> Path:
+    """``build(folder)`` run once per test run: ``make test`` runs the tests in two processes
+    (pytest-xdist), and the second waits for the first's build and uses it."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return build(tmp_path_factory.mktemp(name))
+    shared = tmp_path_factory.getbasetemp().parent  # the run's folder, above each process's own
+    folder, done = shared / name, shared / f"{name}.built"
+    with FileLock(shared / f"{name}.lock"):
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            done.write_text(str(build(folder)), encoding="utf-8")
+    return Path(done.read_text(encoding="utf-8"))
+
+
+def _seed_site(folder: Path) -> Path:
+    result = mkdocs_build(ROOT, folder)
     assert result.returncode == 0, result.stderr
-    return out
+    return folder
 
 
-@pytest.fixture(scope="session")
-def odd_site(tmp_path_factory):
-    """The site with one more framework of a shape no seed has, dropped into a copy of frameworks/."""
-    project = copy_project(tmp_path_factory.mktemp("odd-project"))
+def _odd_site(folder: Path) -> Path:
+    project = copy_project(folder)
     shutil.copy2(ROOT / "tests" / "fixtures" / "odd-shape.yaml", project / "frameworks" / "odd-shape.yaml")
     out = project / "site-out"
     result = mkdocs_build(project, out)
     assert result.returncode == 0, result.stderr
     return out
+
+
+@pytest.fixture(scope="session")
+def seed_site(tmp_path_factory):
+    """The real site, built once from the project's own files."""
+    return built_once(tmp_path_factory, "seed-site", _seed_site)
+
+
+@pytest.fixture(scope="session")
+def odd_site(tmp_path_factory):
+    """The site with one more framework of a shape no seed has, dropped into a copy of frameworks/."""
+    return built_once(tmp_path_factory, "odd-project", _odd_site)
 
 
 @pytest.fixture(scope="session")
@@ -116,25 +148,11 @@ def postgres() -> Iterator[Postgres]:
 
 
 @contextmanager
-def _postgres_database(server: Postgres) -> Iterator[str]:
-    """A new, empty database on ``server`` (its URL), dropped afterwards with every connection to it."""
-    name = f"t_{secrets.token_hex(6)}"
-    admin = make_url(server.url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    try:
-        yield make_url(server.url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-@contextmanager
 def _live_database(request: pytest.FixtureRequest, folder: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{folder / 'live.sqlite'}"
     else:
-        with _postgres_database(request.getfixturevalue("postgres")) as url:
+        with postgres_database(request.getfixturevalue("postgres")) as url:
             yield url
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -17,7 +18,12 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import psycopg
+from sqlalchemy import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 FRAMEWORKS = ROOT / "frameworks"
@@ -281,3 +287,17 @@ class Postgres:
         if (self.data / "postmaster.pid").exists():
             self.stop("immediate")
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextmanager
+def postgres_database(server: Postgres) -> Iterator[str]:
+    """A new, empty database on ``server`` (its URL), dropped afterwards with every connection to it."""
+    name = f"t_{secrets.token_hex(6)}"
+    admin = make_url(server.url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    try:
+        yield make_url(server.url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

@@ -699,6 +699,34 @@ def test_rounds_actions_and_methods_that_do_not_exist(client, room):
 # 4. CSRF, cookies and other sites
 
 
+def test_a_participant_seen_before_is_known_without_a_query_and_still_checked(client, monkeypatch):
+    """Who holds a token never changes, so a process remembers it: a rating then costs one
+    transaction. The checks that need no query (another session's code, the CSRF token) still apply."""
+    code = new_session(client, pace="self")["code"]
+    other_code = new_session(client, pace="self")["code"]
+    ann = join(client, code, "Ann")
+    room = client.app.state.room
+    fresh = create_app(room.catalog, room.store.url, LIVE_KEY, store=room.store)  # a worker that never saw Ann
+
+    def no_query(token_hash: str) -> None:
+        raise AssertionError("looked up a participant already known")
+
+    monkeypatch.setattr(room.store, "participant_and_session", no_query)
+    url = f"{API}/sessions/{code}/items/cp1-01/rating"
+    assert client.put(url, json={"rating": "II"}, headers=bearer(ann["token"])).json()["round"] == 1
+    plain_error(client.put(url, json={"rating": "II"}, headers=cookie(code, ann["token"])), 403)
+    assert client.put(url, json={"rating": "III"}, headers=cookie(code, ann["token"], ann["csrf"])).status_code == 200
+    elsewhere = f"{API}/sessions/{other_code}/items/cp1-01/rating"
+    assert "another session" in plain_error(
+        client.put(elsewhere, json={"rating": "II"}, headers=bearer(ann["token"])), 403
+    )
+    monkeypatch.undo()
+    with Client(fresh) as there:
+        assert there.get(f"{API}/sessions/{code}/state", headers=bearer(ann["token"])).json()["mine"] == {
+            "cp1-01": "III"
+        }
+
+
 def test_join_sets_an_httponly_strict_cookie_and_changes_by_cookie_need_the_csrf_token(client):
     code = new_session(client, pace="self")["code"]
     r = client.post(f"{API}/sessions/{code}/participants", json={"name": "Ann"})
@@ -960,25 +988,24 @@ def test_four_people_rating_at_once_lose_nothing(client):
     assert sum(i["rated"] for i in console["items"]) == sum(len(v) for v in expected.values())
 
 
-def test_a_new_round_closes_the_last_one_so_a_late_rating_lands_nowhere(client):
+def test_a_rating_goes_to_the_round_current_when_it_is_written(client):
+    """The round is read in the rating's own transaction: a participant known from before the new
+    round (no query to know who they are) rates into the new one, and round 1 keeps what it had."""
     body = {"quiz": QUIZ_ID, "items": ["cp1-01", "cp1-02"], "pace": "self"}
     code = client.post(f"{API}/sessions", json=body, headers=KEY).json()["code"]
     token = client.post(f"{API}/sessions/{code}/participants", json={"name": "Ann"}).json()["token"]
     client.cookies.clear()
     who = {"Authorization": f"Bearer {token}"}
-    assert (
-        client.put(f"{API}/sessions/{code}/items/cp1-01/rating", json={"rating": "II"}, headers=who).status_code == 200
-    )
+    answer = client.put(f"{API}/sessions/{code}/items/cp1-01/rating", json={"rating": "II"}, headers=who)
+    assert answer.json()["round"] == 1
     store = client.app.state.room.store
     session = store.session(code)
     ann = store.participant_by_token(token)
     view = client.post(f"{API}/sessions/{code}/rounds", headers=KEY).json()
     assert view["round"] == 2 and {i["state"] for i in view["items"]} == {"open"}
-    # A rating that read the session just before the new round began: round 1 no longer takes it.
-    assert store.rate(session.id, 1, "cp1-02", ann.id, "III", "late") == "closed"
-    assert (
-        client.put(f"{API}/sessions/{code}/items/cp1-02/rating", json={"rating": "III"}, headers=who).json()["round"]
-        == 2
-    )
+    assert store.rate(session.id, "cp1-02", ann.id, "III", "t") == (None, 2)
+    assert store.rate(session.id, "cp1-99", ann.id, "III", "t") == ("missing", 0)
+    answer = client.put(f"{API}/sessions/{code}/items/cp1-02/rating", json={"rating": "III"}, headers=who)
+    assert answer.json()["round"] == 2
     rows = [(r.item, r.level, r.round) for r in store.ratings(session.id)]
     assert rows == [("cp1-01", "II", 1), ("cp1-02", "III", 2)]

@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, make_url, text
 
 from raterkit.live.store import Store
-from support import LIVE_KEY, ROOT, free_port, start_live, wait_until_up
+from support import LIVE_KEY, ROOT, free_port, postgres_database, start_live, wait_until_up
 
 pytestmark = pytest.mark.slow
 
@@ -409,9 +410,9 @@ def test_ratings_written_together_answer_each_as_if_written_alone(live_db):
         rng = random.Random(person.id)
         for _ in range(60):
             item, level = rng.choice([*ITEMS[:6], "cp1-99"]), rng.choice(LEVELS)
-            answer = store.rate(session.id, 1, item, person.id, level, "t")
+            answer, round_ = store.rate(session.id, item, person.id, level, "t")
             wanted = {ITEMS[4]: "closed", ITEMS[5]: "waiting", "cp1-99": "missing"}.get(item)
-            if answer != wanted:
+            if answer != wanted or round_ != (0 if wanted == "missing" else 1):
                 wrong.append((item, answer))
             if wanted is None:
                 expected[(person.name, item)] = level
@@ -449,7 +450,7 @@ def test_ratings_queued_together_are_one_batch_in_arrival_order(tmp_path):
     answers: dict[str, str | None] = {}
 
     def rate(label: str, item: str, level: str) -> None:
-        answers[label] = store.rate(session.id, 1, item, ann.id, level, "t")
+        answers[label], _ = store.rate(session.id, item, ann.id, level, "t")
 
     queued = [("first", ITEMS[0], "I"), ("closed", ITEMS[1], "II"), ("second", ITEMS[0], "IV")]
     threads = []
@@ -467,3 +468,32 @@ def test_ratings_queued_together_are_one_batch_in_arrival_order(tmp_path):
     assert answers == {"first": None, "closed": "closed", "second": None}
     with sqlite3.connect(db) as check:
         assert check.execute("SELECT item, level FROM live_ratings").fetchall() == [(ITEMS[0], "IV")]
+
+
+@pytest.mark.slow
+def test_a_connection_the_database_closed_is_never_handed_out(postgres):
+    """PostgreSQL: a pooled connection whose server process ended (as at a restart) is replaced at
+    checkout, so the next request is answered, not failed; no "SELECT 1" precedes each use."""
+    with postgres_database(postgres) as url:
+        store = Store(url)
+        session = store.create_session("ABCDEF", QUIZ, "reference", "self", ITEMS[:2], "open", "t")
+        ann = store.join(session.id, "Ann", "ann", "hash", "t")
+        with store.engine.connect() as conn:
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+            pooled = conn.connection.dbapi_connection
+        assert store.engine.pool.checkedin() >= 1
+        statements: list[str] = []
+        event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        with psycopg.connect(
+            make_url(url).set(drivername="postgresql").render_as_string(False), autocommit=True
+        ) as admin:
+            assert admin.execute("SELECT pg_terminate_backend(%s)", (pid,)).fetchone() == (True,)
+            deadline = time.monotonic() + 10
+            while admin.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (pid,)).fetchone():
+                assert time.monotonic() < deadline, "the server process did not end"
+                time.sleep(0.05)
+        assert store.rate(session.id, ITEMS[0], ann.id, "II", "t") == (None, 1)
+        assert pooled.closed, "the closed connection was handed out again"
+        assert not any(s.strip().upper() == "SELECT 1" for s in statements), statements
+        assert [(r.item, r.level) for r in store.ratings(session.id)] == [(ITEMS[0], "II")]
+        store.close()

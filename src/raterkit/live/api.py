@@ -89,7 +89,9 @@ def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
         await run_in_threadpool(auth.facilitator, request)
 
     async def who(request: Request, code: str, _: Credentials) -> Participant:
-        return await run_in_threadpool(auth.participant, request, code)
+        """Someone seen before is known without a query (and without a thread); anyone else is looked up."""
+        known = auth.known_participant(request, code)
+        return known if known is not None else await run_in_threadpool(auth.participant, request, code)
 
     api = APIRouter(prefix="/api/v1", responses=ERRORS)
     trainer = [Depends(facilitator)]
@@ -219,12 +221,12 @@ def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
             if error.status == 404:
                 auth.failed_joins.failed(client)
             raise
-        await changed(participant.session.code, participants=False)
+        await changed(participant.code, participants=False)
         response = JSONResponse(
-            {"token": token, "name": participant.name, "code": participant.session.code, "csrf": auth.csrf(token)},
+            {"token": token, "name": participant.name, "code": participant.code, "csrf": auth.csrf(token)},
             status_code=201,
         )
-        set_participant_cookie(response, participant.session.code, token)
+        set_participant_cookie(response, participant.code, token)
         return response
 
     @api.get("/sessions/{code}/state", tags=["participant"], summary="What this participant sees now")
@@ -236,12 +238,14 @@ def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
     )
     async def rate(item: str, body: Rating, participant: Caller) -> dict[str, Any]:
         result = await run_in_threadpool(room.rate, participant, item, body.rating)
-        await changed(participant.session.code, participants=False)
+        await changed(participant.code, participants=False)
         return result
 
     @api.get("/sessions/{code}/events", tags=["participant"], summary="Live updates of what participants see")
     async def events(participant: Caller) -> EventSourceResponse:
-        session_code = participant.session.code
+        # Read from the database before the stream starts, as the console's does: while it cannot be
+        # reached, a page connecting is told so (503), not handed the last view this process built.
+        session_code = (await run_in_threadpool(room.session, participant.code)).code
         return EventSourceResponse(
             hub.stream(f"p:{session_code}", lambda: room.public_view(session_code)),
             ping=15,

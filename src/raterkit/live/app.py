@@ -208,6 +208,7 @@ def create_app(
         if fanout is not None:  # several workers share PostgreSQL: hear the others' changes
             fanout.start()
         yield
+        await hub.drain()
         if fanout is not None:
             await run_in_threadpool(fanout.stop)
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
+from typing import cast
 
 from starlette.requests import Request
 
@@ -119,6 +121,15 @@ class Auth:
 
     def participant(self, request: Request, code: str) -> Participant:
         """The participant making the request in session ``code``: 401 for nobody, 403 for the trainer."""
+        return cast(Participant, self._participant(request, code, self.room.participant))  # someone, or it raised
+
+    def known_participant(self, request: Request, code: str) -> Participant | None:
+        """:meth:`participant` without a query, for a token this process has seen; None for any other."""
+        return self._participant(request, code, self.room.known_participant)
+
+    def _participant(
+        self, request: Request, code: str, lookup: Callable[[str, str | None], Participant | None]
+    ) -> Participant | None:
         self.check_origin(request)
         token = bearer(request)
         from_cookie = token is None
@@ -126,7 +137,7 @@ class Auth:
             token = request.cookies.get(participant_cookie(code))
         elif self.is_key(token):
             raise LiveError(403, "The trainer does not rate: join as a participant with a name to rate.")
-        participant = self.room.participant(code, token)
-        if from_cookie and token is not None:
+        participant = lookup(code, token)
+        if participant is not None and from_cookie and token is not None:
             self._check_csrf(request, token)
         return participant

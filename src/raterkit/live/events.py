@@ -59,8 +59,8 @@ class Hub:
         #: The latest build of each topic's view: (its event loop, version, when started, the build).
         self._builds: dict[str, tuple[asyncio.AbstractEventLoop, int, float, asyncio.Future[dict[str, Any]]]] = {}
         self._announced: dict[str, float] = {}
-        self._pending: set[str] = set()
-        self._tasks: set[asyncio.Future[None]] = set()
+        self._pending: dict[str, asyncio.TimerHandle] = {}  # announcements waiting for their time
+        self._tasks: set[asyncio.Future[None]] = set()  # announcements under way
 
     #: Announces a change to the other worker processes (set by :class:`Fanout`); None with one process.
     publish: Callable[[str], None] | None = None
@@ -78,18 +78,30 @@ class Hub:
                 due = self._announced.get(topic, 0.0) + CONSOLE_NOTIFY_SECONDS
                 if now < due:
                     if topic not in self._pending:
-                        self._pending.add(topic)
-                        asyncio.get_running_loop().call_later(due - now, self._announce_later, topic)
+                        self._pending[topic] = asyncio.get_running_loop().call_later(
+                            due - now, self._announce_later, topic
+                        )
                     continue
                 self._announced[topic] = now
             await run_in_threadpool(self._publish, topic)
 
     def _announce_later(self, topic: str) -> None:
-        self._pending.discard(topic)
+        self._pending.pop(topic, None)
         self._announced[topic] = time.monotonic()
         task = asyncio.ensure_future(run_in_threadpool(self._publish, topic))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Send the announcements still waiting and let those under way finish: the app's last step
+        before its database closes (no thread is then left holding a connection)."""
+        waiting = list(self._pending)
+        for topic in waiting:
+            self._pending.pop(topic).cancel()
+        for topic in waiting:
+            await run_in_threadpool(self._publish, topic)
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
     def _publish(self, topic: str) -> None:
         """Announce a change to the other workers, in a worker thread. The change is committed and

@@ -181,7 +181,7 @@ def page_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
                 raise
         except LiveError as error:
             return join_form(code=code[:CODE_FIELD], name=name[:200], error=error.message, status=error.status)
-        session_code = participant.session.code
+        session_code = participant.code
         await hub.changed(f"f:{session_code}")
         response = RedirectResponse(f"/s/{session_code}", status_code=303)
         set_participant_cookie(response, session_code, token)

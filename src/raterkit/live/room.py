@@ -78,9 +78,17 @@ def name_key(name: str) -> str:
 
 @dataclass(frozen=True)
 class Participant:
+    """Who a participant is, fixed from joining on: the session's round and states are read when needed."""
+
     id: int
     name: str
-    session: SessionRow
+    session_id: int
+    code: str
+    quiz: str
+
+
+#: How many participants a process remembers by token before it starts again (each about 0.5 KB).
+KNOWN_LIMIT = 100_000
 
 
 class Room:
@@ -96,6 +104,9 @@ class Room:
         #: The statistics by session and revision: they cover closed items only, whose ratings
         #: cannot change until the next revision, so a room rating away does not recompute them.
         self._statistics: dict[str, tuple[int, dict[str, Any]]] = {}
+        #: Participants by their token's hash, as found in the database: who holds a token never
+        #: changes, so a request of someone seen before needs no query to know who they are.
+        self._known: dict[str, Participant] = {}
 
     # ----------------------------------------------------------------------------------------
     # Looking things up
@@ -236,32 +247,52 @@ class Room:
             row = self.store.join(session.id, name, name_key(name), token_hash(token), now())
         except Duplicate:
             raise LiveError(409, "Someone in this session already uses that name. Add an initial.") from None
-        return token, Participant(row.id, row.name, session)
+        participant = Participant(row.id, row.name, session.id, session.code, session.quiz)
+        self._remember(token_hash(token), participant)
+        return token, participant
 
     def participant(self, code: str, token: str | None) -> Participant:
         """The participant holding ``token`` in session ``code``: 401 without a valid token, 403 for
         another session's (checked before the code, so a code cannot be probed without joining)."""
-        found = self.store.participant_and_session(token_hash(token)) if token and len(token) < 200 else None
+        hashed = token_hash(token) if token and len(token) < 200 else None
+        found = self._known.get(hashed) if hashed else None
+        if found is None and hashed:
+            row = self.store.participant_and_session(hashed)
+            if row is not None:
+                found = Participant(row[0].id, row[0].name, row[1].id, row[1].code, row[1].quiz)
+                self._remember(hashed, found)
         if found is None:
             raise LiveError(401, "Join the session first: open the join page and type your name.")
-        row, session = found
-        if len(code) > 40 or session.code != code.strip().upper():
+        return self._in_session(found, code)
+
+    def known_participant(self, code: str, token: str | None) -> Participant | None:
+        """:meth:`participant` for a token this process has seen before, without a query; None otherwise."""
+        found = self._known.get(token_hash(token)) if token and len(token) < 200 else None
+        return None if found is None else self._in_session(found, code)
+
+    def _remember(self, hashed: str, participant: Participant) -> None:
+        if len(self._known) >= KNOWN_LIMIT:
+            self._known.clear()
+        self._known[hashed] = participant
+
+    @staticmethod
+    def _in_session(participant: Participant, code: str) -> Participant:
+        if len(code) > 40 or participant.code != code.strip().upper():
             raise LiveError(403, "You joined another session: join this one with its own code.")
-        return Participant(row.id, row.name, session)
+        return participant
 
     def rate(self, participant: Participant, item_id: str, written: Any) -> dict[str, Any]:
-        """Record a rating. The session (its current round) is the one read for this request, and the
-        item's state is checked in the write itself: a rating costs one write and no other query."""
-        session = participant.session
-        quiz = self.quiz(session)
+        """Record a rating in the session's current round. The item's state and the round are read
+        in the write itself: a rating costs one transaction and no other query."""
+        quiz = self.catalog.quizzes[participant.quiz]
         if not any(item.id == item_id for item in quiz.items):  # only a quiz's item id reaches the database
             raise no_item(item_id)
         try:
             level = self.level(quiz, written)
         except LiveError:
-            self._item(session, item_id)  # an unknown item is reported first
+            self._item(self.session(participant.code), item_id)  # an unknown item is reported first
             raise
-        state = self.store.rate(session.id, session.round, item_id, participant.id, level, now())
+        state, round_ = self.store.rate(participant.session_id, item_id, participant.id, level, now())
         if state == "missing":
             raise no_item(item_id)
         if state is not None:
@@ -271,7 +302,7 @@ class Room:
                 if state == "waiting"
                 else "This item is closed: the trainer has stopped the rating.",
             )
-        return {"item": item_id, "rating": level, "round": session.round}
+        return {"item": item_id, "rating": level, "round": round_}
 
     # ----------------------------------------------------------------------------------------
     # The views
@@ -291,8 +322,8 @@ class Room:
         return view
 
     def participant_view(self, participant: Participant) -> dict[str, Any]:
-        view = dict(self.public_view(participant.session.code))
-        session = self.session(participant.session.code)
+        view = dict(self.public_view(participant.code))
+        session = self.session(participant.code)
         view["name"] = participant.name
         view["mine"] = self.store.mine(session.id, view["round"], participant.id)
         return view

@@ -15,6 +15,7 @@ rating at once turned into seconds of waiting.
 from __future__ import annotations
 
 import hashlib
+import select as select_module
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -23,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, make_url, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.sql.expression import bindparam
 
 from .migrate import prepare
@@ -76,13 +77,17 @@ class RatingRow:
     updated: str
 
 
+#: A rating as written: session id, item, participant id, level, when.
+_Rating = tuple[int, str, int, str, str]
+
+
 @dataclass
 class _PendingRating:
     """A rating waiting to be written with the others that arrived with it (SQLite)."""
 
-    rating: tuple[int, int, str, int, str, str]
+    rating: _Rating
     done: threading.Event = field(default_factory=threading.Event)
-    state: str | None = None
+    answer: tuple[str | None, int] = ("missing", 0)
     error: BaseException | None = None
 
 
@@ -93,10 +98,11 @@ _BY_TOKEN = (
     .join(sessions, sessions.c.id == participants.c.session_id)
     .where(participants.c.token_hash == bindparam("token_hash"))
 )
-_ITEM_STATE_SHARED = (
-    select(items.c.state)
-    .where(*(items.c[name] == bindparam(name) for name in ("session_id", "round", "item")))
-    .with_for_update(read=True)
+#: An item of the session's current round, and its state.
+_CURRENT_ITEM = (
+    select(items.c.state, items.c.round)
+    .join(sessions, (sessions.c.id == items.c.session_id) & (sessions.c.round == items.c.round))
+    .where(items.c.session_id == bindparam("session_id"), items.c.item == bindparam("item"))
 )
 
 
@@ -117,6 +123,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Refuse a pooled PostgreSQL connection the server has closed (a restart, an administrator):
+    an idle connection has nothing to read unless the server said goodbye, so a look at its socket
+    tells, where a "SELECT 1" before every use (SQLAlchemy's pre-ping) would cost a round trip."""
+    readable, _, _ = select_module.select([dbapi_connection.fileno()], [], [], 0)
+    if readable:
+        raise DisconnectionError("The database closed this connection.")
 
 
 def _session(row: Any) -> SessionRow:
@@ -150,12 +165,16 @@ class Store:
             # for listeners around every statement.
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
-            # pre-ping: a connection that died with a database restart is replaced, not handed out.
-            self.engine = create_engine(self.url, pool_pre_ping=True, pool_size=20, max_overflow=20)
+            self.engine = create_engine(self.url, pool_size=20, max_overflow=20)
+            # A connection that died with a database restart is replaced, not handed out.
+            event.listen(self.engine, "checkout", _closed_by_server)
+        #: Single statements that need no transaction around them (a rating on PostgreSQL).
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self._writer: AbstractContextManager[Any] = threading.Lock() if self.sqlite else nullcontext()
         self._waiting: list[_PendingRating] = []  # ratings waiting for the next write (SQLite)
         self._waiting_lock = threading.Lock()
         self._rating_upsert = self._upsert_rating()  # built once (see _BY_TOKEN)
+        self._rating_into_open_item = self._rating_into_open_item_statement()
         if check:  # a new database is made by upgrading from empty; an older one is refused
             try:
                 prepare(self.engine, self.shown)
@@ -357,18 +376,20 @@ class Store:
             )
             return [ParticipantRow(r.id, session_id, r.name) for r in rows]
 
-    def rate(self, session_id: int, round_: int, item: str, participant_id: int, level: str, now: str) -> str | None:
-        """Record (or change) a rating while the item is open; None when done, else the item's state.
+    def rate(self, session_id: int, item: str, participant_id: int, level: str, now: str) -> tuple[str | None, int]:
+        """Record (or change) a rating of an item of the session's current round, read in the same
+        transaction; answers (None, the round) when done, else (the item's state, the round), or
+        ("missing", 0) for an item the round does not have.
 
         On SQLite, ratings that arrive together are written together: whichever of their threads
         gets the write lock first writes every rating waiting, in one transaction (one sync to disk),
         and each is answered only once that transaction is committed. A room rating at once then
         costs one commit per batch instead of one per rating.
         """
+        rating = (session_id, item, participant_id, level, now)
         if not self.sqlite:
-            with self._write() as conn:
-                return self._rate_one(conn, (session_id, round_, item, participant_id, level, now))
-        mine = _PendingRating((session_id, round_, item, participant_id, level, now))
+            return self._rate_one(rating)
+        mine = _PendingRating(rating)
         with self._waiting_lock:
             self._waiting.append(mine)
         with self._writer:
@@ -377,53 +398,65 @@ class Store:
                     batch, self._waiting = self._waiting, []
                 try:
                     with self._transaction() as conn:
-                        states = self._rate_batch(conn, [pending.rating for pending in batch])
+                        answers = self._rate_batch(conn, [pending.rating for pending in batch])
                 except BaseException as exc:
                     for pending in batch:
                         pending.error = exc
                         pending.done.set()
                     raise
-                for pending, state in zip(batch, states, strict=True):
-                    pending.state = state
+                for pending, answer in zip(batch, answers, strict=True):
+                    pending.answer = answer
                     pending.done.set()
         if mine.error is not None:
             raise mine.error
-        return mine.state
+        return mine.answer
 
-    def _rate_one(self, conn: Connection, rating: tuple[int, int, str, int, str, str]) -> str | None:
-        session_id, round_, item, participant_id, level, now = rating
-        state = conn.execute(
-            _ITEM_STATE_SHARED, {"session_id": session_id, "round": round_, "item": item}
-        ).scalar_one_or_none()
-        if state != "open":
-            return state or "missing"
-        conn.execute(self._rating_upsert, [self._rating_values(rating)])
-        return None
+    def _rate_one(self, rating: _Rating) -> tuple[str | None, int]:
+        """PostgreSQL: one statement, its own transaction, written only while the item is open (its row
+        share-locked, so a close waits for it, and a rating after the close sees it closed); when
+        nothing was written, the item's state says why. One round trip for a rating that lands."""
+        session_id, item, participant_id, level, now = rating
+        values = {"session_id": session_id, "item": item, "participant_id": participant_id, "level": level, "now": now}
+        round_ = 0
+        for _ in range(3):  # an item opened between the two statements is rated, not refused
+            with self._autocommit.connect() as conn:
+                written = conn.execute(self._rating_into_open_item, values).scalar_one_or_none()
+                if written is not None:
+                    return None, int(written)
+                row = conn.execute(_CURRENT_ITEM, {"session_id": session_id, "item": item}).first()
+            if row is None:
+                return "missing", 0
+            if row.state != "open":
+                return row.state, row.round
+            round_ = row.round
+        return "closed", round_  # opened and closed again under its feet three times: as good as closed
 
-    def _rate_batch(self, conn: Connection, batch: list[tuple[int, int, str, int, str, str]]) -> list[str | None]:
-        """Ratings in arrival order, in one transaction: the item states read once per round, then
-        one statement writing the last level of each participant and item (later ones win, as if
-        each had been written in turn)."""
-        states: dict[tuple[int, int, str], str] = {}
-        for session_id, round_ in {(r[0], r[1]) for r in batch}:
+    def _rate_batch(self, conn: Connection, batch: list[_Rating]) -> list[tuple[str | None, int]]:
+        """Ratings in arrival order, in one transaction: the current round's item states read once
+        per session, then one statement writing the last level of each participant and item (later
+        ones win, as if each had been written in turn)."""
+        states: dict[tuple[int, str], tuple[str, int]] = {}
+        for session_id in {r[0] for r in batch}:
             rows = conn.execute(
-                select(items.c.item, items.c.state).where(items.c.session_id == session_id, items.c.round == round_)
+                select(items.c.item, items.c.state, items.c.round)
+                .join(sessions, (sessions.c.id == items.c.session_id) & (sessions.c.round == items.c.round))
+                .where(items.c.session_id == session_id)
             )
-            states.update({(session_id, round_, row.item): row.state for row in rows})
-        answers: list[str | None] = []
+            states.update({(session_id, row.item): (row.state, row.round) for row in rows})
+        answers: list[tuple[str | None, int]] = []
         last: dict[tuple[int, int, str, int], dict[str, Any]] = {}
         for rating in batch:
-            state = states.get(rating[:3], "missing")
-            answers.append(None if state == "open" else state)
+            state, round_ = states.get(rating[:2], ("missing", 0))
+            answers.append((None if state == "open" else state, round_))
             if state == "open":
-                last[rating[:4]] = self._rating_values(rating)
+                last[(rating[0], round_, rating[1], rating[2])] = self._rating_values(rating, round_)
         if last:
             conn.execute(self._rating_upsert, list(last.values()))
         return answers
 
     @staticmethod
-    def _rating_values(rating: tuple[int, int, str, int, str, str]) -> dict[str, Any]:
-        session_id, round_, item, participant_id, level, now = rating
+    def _rating_values(rating: _Rating, round_: int) -> dict[str, Any]:
+        session_id, item, participant_id, level, now = rating
         return {
             "session_id": session_id,
             "round": round_,
@@ -432,6 +465,33 @@ class Store:
             "level": level,
             "updated": now,
         }
+
+    def _rating_into_open_item_statement(self) -> Any:
+        """INSERT ... SELECT: the rating, if the item is open in the session's current round (PostgreSQL)."""
+        chosen = (
+            select(
+                items.c.session_id,
+                items.c.round,
+                items.c.item,
+                bindparam("participant_id", type_=ratings.c.participant_id.type),
+                bindparam("level", type_=ratings.c.level.type),
+                bindparam("now", type_=ratings.c.updated.type),
+            )
+            .join(sessions, (sessions.c.id == items.c.session_id) & (sessions.c.round == items.c.round))
+            .where(
+                items.c.session_id == bindparam("session_id"),
+                items.c.item == bindparam("item"),
+                items.c.state == "open",
+            )
+            .with_for_update(read=True, of=items)
+        )
+        stmt = postgresql.insert(ratings).from_select(
+            ["session_id", "round", "item", "participant_id", "level", "updated"], chosen
+        )
+        return stmt.on_conflict_do_update(
+            index_elements=["session_id", "round", "item", "participant_id"],
+            set_={"level": stmt.excluded.level, "updated": stmt.excluded.updated},
+        ).returning(ratings.c.round)
 
     def _upsert_rating(self) -> Any:
         stmt = self._insert(ratings)
