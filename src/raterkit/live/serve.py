@@ -27,6 +27,7 @@ DATA_ENV = "RATERKIT_DATA"
 #: Worker threads hand their answers back to the event loop: a shorter switch interval than
 #: CPython's 5 ms lets them do so at once (measured with benchmarks/live.py: rating latency).
 SWITCH_INTERVAL = 0.0005
+KEEP_ALIVE_SECONDS = 75
 
 
 def app_from_environment() -> FastAPI:
@@ -52,7 +53,16 @@ def serve(
     """Serve ``app`` in this process, or, with ``workers`` > 1, the same app built afresh in each
     of that many worker processes (the database must be PostgreSQL, already at the code's schema)."""
     sys.setswitchinterval(SWITCH_INTERVAL)
-    options = {"host": host, "port": port, "log_level": "warning", "access_log": False, "timeout_graceful_shutdown": 3}
+    options = {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "access_log": False,
+        "timeout_graceful_shutdown": 3,
+        # A trainee's phone is idle between ratings for longer than uvicorn's 5 s: keep its connection
+        # (as nginx keeps one for 75 s) instead of making it connect again for every rating.
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+    }
     if workers <= 1:
         uvicorn.run(app, **options)  # type: ignore[arg-type]
         return
