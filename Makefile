@@ -69,7 +69,7 @@ lint: $(STAMP)
 
 ## The fast loop: lint, types, and every test that neither builds a site, executes a notebook nor drives a browser.
 check: lint
-	$(BIN)/python -m pytest -q -m "not slow and not browser"
+	$(BIN)/python -m pytest -q -n 2 -m "not slow and not browser"
 
 ## Every test, browser tests included, and the live server's tests on SQLite and on PostgreSQL.
 ## Two processes (pytest-xdist), a test file's tests together in one: much of the time is spent
