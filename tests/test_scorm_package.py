@@ -109,7 +109,9 @@ def test_the_manifest_has_one_organization_one_item_one_sco_listing_every_file(t
         names = archive.namelist()
     assert "imsmanifest.xml" in names
     assert sorted(listed) == sorted(set(listed)), "a file listed twice"
-    assert set(listed) == set(names) - {"imsmanifest.xml"}, "every file in the zip is listed, every listed file is there"
+    assert set(listed) == set(names) - {"imsmanifest.xml"}, (
+        "every file in the zip is listed, every listed file is there"
+    )
     assert resource.get("href") in listed
 
     # The mastery score is the pass rule's exact agreement: percent in 1.2, a share in 2004.

@@ -912,7 +912,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write a quiz as a SCORM package: the quiz page, its scripts and styles, and imsmanifest.xml. "
         "The package scores in the browser, so the answer key is inside it.",
     )
-    p.add_argument("quiz", metavar="QUIZ", help="the quiz's id (raterkit validate lists the quizzes)")
+    p.add_argument("quiz", metavar="QUIZ", help="the quiz's id: the id at the top of its file in quiz/")
     p.add_argument("-o", "--output", required=True, metavar="FILE.zip", help="the zip file to write")
     p.add_argument(
         "--scorm", choices=("1.2", "2004"), default="1.2", help="the SCORM edition (2004: 4th Edition; default: 1.2)"

@@ -25,6 +25,7 @@ import zipfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
@@ -126,7 +127,7 @@ def _asset(name: str) -> bytes:
 
 def _page(quiz: Quiz, catalog: Catalog, edition: str, assessment: bool) -> bytes:
     host = QuizHost(practice=True, lms=True, reveal="end" if assessment else "each")
-    macros = _ENV.get_template("scorm.html").module
+    macros: Any = _ENV.get_template("scorm.html").module  # the template's macros, called like functions
     blocks: list[Markup] = []
     for block in quiz_body(host, quiz, catalog):
         if isinstance(block, tuple):
