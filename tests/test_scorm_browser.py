@@ -439,6 +439,45 @@ def test_a_trainee_who_leaves_halfway_resumes_where_they_were(browser, lms_url, 
         second.close()
 
 
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_suspend_data_that_was_damaged_or_edited_is_passed_over_politely_and_runs_nothing(
+    browser, lms_url, catalog, edition
+):
+    quiz = catalog.quizzes[QUIZ_ID]
+    fw = catalog.frameworks[quiz.framework]
+    name = "<img src=x onerror=\"window.__pwned='name'\">"
+    # The first behaviour at the reference, checked; the second with a code no level has; positions that
+    # are no behaviour's; markup for a name.
+    first = "0123456789abcdefghijklmnopqrstuvwxyz"[fw.level_index(quiz.items[0].reference) * 2 + 1]
+    suspend = json.dumps({"v": 1, "r": first + "Z" + "-" * 10, "o": [0, 99, "x", -1], "n": name})
+    lms = Lms(browser, lms_url, edition, cmi=learner(lms_url, edition, "practice", suspend_data=suspend))
+    try:
+        frame = lms.frame
+        assert "could not be restored" in frame.locator(".rk-quiz-restore-note").inner_text()
+        assert frame.locator(".rk-quiz input[type=radio]:checked").count() == 1
+        assert frame.locator(f"#item-{quiz.items[0].id} .rk-quiz-feedback").inner_text().startswith("✓ Correct")
+        assert frame.get_by_label("Your name or ID").input_value() == name
+        cleaned = json.loads(lms.data()["suspend_data"])
+        assert cleaned["r"] == first + "-" * 11 and cleaned["n"] == name
+        lms.rate(quiz.items[1].id, 0, fw.scale[0].id)
+        assert len(interactions(lms.data())) >= 1
+        assert frame.evaluate("typeof window.__pwned") == "undefined"
+        assert frame.locator("main img").count() == 0
+        lms.assert_clean()
+    finally:
+        lms.close()
+
+    # Not raterkit's suspend data at all (another package's, or text edited by hand): a fresh start.
+    lms = Lms(browser, lms_url, edition, cmi=learner(lms_url, edition, "practice", suspend_data="viewed=1,2,3|last=3"))
+    try:
+        assert "could not be restored" in lms.frame.locator(".rk-quiz-restore-note").inner_text()
+        assert lms.frame.locator(".rk-quiz input[type=radio]:checked").count() == 0
+        assert json.loads(lms.data()["suspend_data"])["r"] == "-" * 12
+        lms.assert_clean()
+    finally:
+        lms.close()
+
+
 # ----------------------------------------------------------------------------- assessment
 
 
