@@ -552,6 +552,25 @@ def test_an_assessment_reveals_nothing_until_every_behaviour_is_rated_then_repor
         again.close()
 
 
+def test_a_saved_submitted_flag_beside_blank_behaviours_reveals_nothing(browser, lms_url, catalog):
+    quiz = catalog.quizzes[QUIZ_ID]
+    fw = catalog.frameworks[quiz.framework]
+    first = "0123456789abcdefghijklmnopqrstuvwxyz"[fw.level_index(quiz.items[0].reference) * 2 + 1]
+    suspend = json.dumps({"v": 1, "r": first + "-" * 11, "o": [], "s": 1})
+    lms = Lms(browser, lms_url, "2004", "assessment", cmi=learner(lms_url, "2004", "assessment", suspend_data=suspend))
+    try:
+        frame = lms.frame
+        assert frame.locator(".rk-quiz-feedback:has(.rk-quiz-verdict)").count() == 0
+        assert frame.locator(".rk-quiz-results").is_hidden() and frame.locator(".rk-quiz-submit").is_visible()
+        assert frame.locator(".rk-quiz input[type=radio]:disabled").count() == 0
+        assert frame.locator(".rk-quiz input[type=radio]:checked").count() == 1
+        assert "Reference level" not in frame.locator("main").inner_text()
+        assert interactions(lms.data()) == [] and status_of(lms.data(), True) == ("incomplete", "unknown")
+        lms.assert_clean()
+    finally:
+        lms.close()
+
+
 # ----------------------------------------------------------------------------- without an LMS, and accessibility
 
 

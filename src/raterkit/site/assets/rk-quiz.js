@@ -349,6 +349,10 @@
 
     function rated() { return data.items.filter(function (item) { return state.answers[item.id]; }).length; }
 
+    // Submitted means every item rated: a saved "submitted" beside blank items (edited, or the quiz changed
+    // since) is not, and nothing is revealed.
+    if (state.submitted && !(atEnd && rated() === data.items.length)) state.submitted = false;
+
     function refresh() {
       if (countBox) {
         countBox.textContent = atEnd && state.submitted
