@@ -8,7 +8,7 @@ STAMP := $(VENV)/.raterkit-installed
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: serve site site-assessment live test check lint validate chromium postgresql clean
+.PHONY: serve site site-assessment live test check lint validate chromium postgresql scorm-runtime clean
 
 # A virtual environment with the pinned dependencies (requirements.lock) and raterkit itself,
 # compiled to bytecode once at install: with PYTHONDONTWRITEBYTECODE set, nothing would ever cache
@@ -61,6 +61,25 @@ postgresql:
 		echo "The live server's tests need PostgreSQL: run 'sudo apt-get install postgresql' (Debian/Ubuntu)." >&2; exit 1; \
 	fi
 
+## scorm-again (MIT, from the npm registry), the SCORM 1.2 and 2004 run-time the SCORM package tests host
+## packages in: installed into tests/scorm/node_modules at the version tests/scorm/package-lock.json pins
+## (never committed). Needs Node.js and npm (Debian's nodejs and npm).
+SCORM_RUNTIME := tests/scorm/node_modules/scorm-again/package.json
+scorm-runtime:
+	@if [ -f $(SCORM_RUNTIME) ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then \
+		echo "Installing scorm-again for the SCORM tests (npm ci in tests/scorm)"; \
+		npm ci --prefix tests/scorm --no-audit --no-fund --loglevel=error || { \
+			echo "scorm-again could not be installed from the npm registry, and the SCORM tests need it: check the network, then run 'make test' again." >&2; exit 1; }; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "Installing Debian's npm, then scorm-again for the SCORM tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null && \
+		npm ci --prefix tests/scorm --no-audit --no-fund --loglevel=error || { \
+			echo "npm or scorm-again could not be installed, and the SCORM tests need them: install Debian's 'npm', then run 'make test' again." >&2; exit 1; }; \
+	else \
+		echo "The SCORM tests need npm to install scorm-again: run 'sudo apt-get install npm' (Debian/Ubuntu)." >&2; exit 1; \
+	fi
+
 ## Lint, formatting and types: ruff and mypy (settings in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -71,11 +90,11 @@ lint: $(STAMP)
 check: lint
 	$(BIN)/python -m pytest -q -n 2 -m "not slow and not browser"
 
-## Every test, browser tests included, and the live server's tests on SQLite and on PostgreSQL.
-## Two processes (pytest-xdist), a test file's tests together in one: much of the time is spent
-## waiting on Chromium, servers and databases, which the other process fills.
-test: $(STAMP) chromium postgresql
+## Every test, browser tests included, the live server's tests on SQLite and on PostgreSQL, and the
+## SCORM packages in scorm-again's run-time. Two processes (pytest-xdist), a test file's tests together
+## in one: much of the time is spent waiting on Chromium, servers and databases, which the other fills.
+test: $(STAMP) chromium postgresql scorm-runtime
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 clean:
-	rm -rf site site-assessment .cache .pytest_cache .hypothesis .mypy_cache .ruff_cache
+	rm -rf site site-assessment .cache .pytest_cache .hypothesis .mypy_cache .ruff_cache tests/scorm/node_modules

@@ -205,3 +205,34 @@ def test_nothing_refers_to_documents_outside_the_repository():
         text = path.read_text(encoding="utf-8", errors="replace")
         found += [f"{name}: {word}" for word in outside if word in text]
     assert found == []
+
+
+def _imported_closure(module: str) -> set[str]:
+    """Every raterkit module ``module`` loads at import time, itself included, and every outside package."""
+    seen, todo = set(), [module]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for target, _, lazy, _ in imports_of(current):
+            if lazy:
+                continue
+            if target in MODULES:
+                todo.append(target)
+            elif not target.startswith("raterkit"):
+                seen.add(target)
+    return seen
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("raterkit.export")))
+def test_the_exporter_takes_the_quiz_ui_from_the_site_and_nothing_of_mkdocs(module):
+    """A SCORM package is one quiz UI in a second host: the exporter reuses the site's quiz page
+    (quizpages and what it imports, all pure), never the plugin, MkDocs or another face."""
+    loaded = _imported_closure(module)
+    assert not {m for m in loaded if m.split(".")[0] in {"mkdocs", "material", "pymdownx"}}, module
+    faces = {
+        m for m in loaded if m.startswith(("raterkit.live", "raterkit.report", "raterkit.cli", "raterkit.notebooks"))
+    }
+    assert faces == set()
+    assert "raterkit.site.plugin" not in loaded and "raterkit.site.compose" not in loaded

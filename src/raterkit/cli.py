@@ -617,6 +617,71 @@ def cmd_workshop_sample(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------------------------
+# export: a quiz as a file another system imports
+
+
+def cmd_export_scorm(args: argparse.Namespace) -> int:
+    from .export.scorm import build_package, package_problems, write_package
+
+    command = "raterkit export scorm"
+    catalog, code = _catalog_or_code(args, "no package was written")
+    if catalog is None:
+        return code
+    quiz = catalog.quizzes.get(args.quiz)
+    if quiz is None:
+        import difflib
+
+        near = difflib.get_close_matches(args.quiz, list(catalog.quizzes), n=1)
+        guess = f"Did you mean '{near[0]}'? " if near else ""
+        known = f"Quizzes: {', '.join(sorted(catalog.quizzes))}." if catalog.quizzes else "There are no quizzes here."
+        _say(f"{command}: no quiz '{args.quiz}'", f"    {guess}{known}")
+        return 2
+    problems = package_problems(quiz, catalog, args.scorm)
+    if problems:
+        _say(f"{command}: quiz {quiz.id} cannot be a SCORM {args.scorm} package:")
+        _say(*(f"    {problem}" for problem in problems))
+        _say("    Nothing was written. Split the quiz into smaller quizzes, or try --scorm 2004.")
+        return 1
+    output = Path(args.output)
+    refusal = _unwritable(output)
+    if refusal:
+        _say(
+            f"{command}: cannot write {output}: {refusal}",
+            "    Nothing was written. Name a .zip file in a folder you can write to with -o.",
+        )
+        return 1
+    package = build_package(quiz, catalog, args.scorm, assessment=args.assessment)
+    try:
+        write_package(package, output)
+    except OSError as exc:
+        _say(
+            f"{command}: cannot write {output} ({exc.strerror or exc})",
+            "    Nothing was written. Name a .zip file in a folder you can write to with -o.",
+        )
+        return 1
+    mode = "an assessment (feedback once every behaviour is rated and submitted)" if args.assessment else "practice"
+    mastery = f"{package.mastery_text}%" if args.scorm == "1.2" else package.mastery_text
+    print(
+        f"Wrote {output}: quiz {quiz.id} ({words.count(len(quiz.items), 'behaviour')}) as a SCORM {args.scorm} "
+        f"package, {mode}; mastery score {mastery} (the pass rule's exact agreement)."
+    )
+    print("    Upload it to your learning management system as a course (docs/lms.md says how).")
+    return 0
+
+
+def _unwritable(output: Path) -> str | None:
+    """Why ``output`` cannot be written, said plainly, or None when it looks writable."""
+    folder = output.parent
+    if output.is_dir():
+        return "it is a folder"
+    if not folder.exists():
+        return f"the folder {folder} does not exist"
+    if not folder.is_dir():
+        return f"{folder} is not a folder"
+    return None
+
+
+# --------------------------------------------------------------------------------------------
 # live: the workshop server
 
 
@@ -838,6 +903,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--data", nargs="+", action="extend", metavar="PATH", help=data_help)
     p.set_defaults(func=cmd_workshop_sample)
+    p = sub.add_parser("export", help="export a quiz for another system (a SCORM package for an LMS)")
+    export = p.add_subparsers(dest="format", metavar="FORMAT", parser_class=_Parser)
+    export.required = True
+    p = export.add_parser(
+        "scorm",
+        help="a quiz as a SCORM package (one zip) that a learning management system imports as a course",
+        description="Write a quiz as a SCORM package: the quiz page, its scripts and styles, and imsmanifest.xml. "
+        "The package scores in the browser, so the answer key is inside it.",
+    )
+    p.add_argument("quiz", metavar="QUIZ", help="the quiz's id: the id at the top of its file in quiz/")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.zip", help="the zip file to write")
+    p.add_argument(
+        "--scorm", choices=("1.2", "2004"), default="1.2", help="the SCORM edition (2004: 4th Edition; default: 1.2)"
+    )
+    p.add_argument(
+        "--assessment",
+        action="store_true",
+        help="show no reference, reasons or cited statement until every behaviour is rated and submitted, "
+        "then record the result once",
+    )
+    p.add_argument("--data", nargs="+", action="extend", metavar="PATH", help=data_help)
+    p.set_defaults(func=cmd_export_scorm)
     p = sub.add_parser("live", help="run a live calibration session: the workshop server")
     p.add_argument(
         "--db",

@@ -2,6 +2,11 @@
    the answers in localStorage by quiz id, shows the pre-rendered feedback on "Check", scores the
    answers exactly as raterkit.scoring.score_matrix does, and builds the answers file in the
    response format (rater,item,rating,quiz,timestamp). Runs again after instant navigation.
+   One quiz UI for every host: the site, and the page of a SCORM package, whose adapter (rk-scorm.js)
+   keeps the answers with the LMS through window.raterkit.quizStore and follows the "raterkit:quiz"
+   events this script sends (ready, answer, check, submit). The payload may ask for an item to be
+   locked once checked (lock_checked), or for nothing to be revealed until every item is rated and
+   submitted (reveal: "end"); the site's pages ask for neither.
    Safe by construction: the DOM is built with createElement and text nodes, never by pasting data
    into HTML; the payload's pre-written HTML (rationale, cited statements, diffs) goes through
    trustedMarkup() alone; every selector built from data goes through CSS.escape. */
@@ -16,7 +21,23 @@
 
   function isRecord(value) { return value !== null && typeof value === "object" && !Array.isArray(value); }
 
-  function fresh() { return { answers: Object.create(null), rater: "" }; }
+  function fresh() { return { answers: Object.create(null), rater: "", submitted: false }; }
+
+  /* Where the answers are kept: this browser's localStorage by quiz id, unless the host page has set
+     window.raterkit.quizStore, an object with read(data) -> saved text or null, write(data, text) and
+     remove(data) (the SCORM adapter keeps them in the LMS's suspend data). Each may throw. */
+  function host() { return (window.raterkit && window.raterkit.quizStore) || null; }
+
+  function readSaved(data) {
+    var store = host();
+    return store ? store.read(data) : window.localStorage.getItem(STORE + data.quiz);
+  }
+
+  function forget(data) {
+    var store = host();
+    if (store) store.remove(data);
+    else window.localStorage.removeItem(STORE + data.quiz);
+  }
 
   /* The saved answers to this quiz's items. Whatever was stored is checked piece by piece: an answer
      is kept only when its rating is a level of the scale, its time a time and "checked" true or false;
@@ -27,7 +48,7 @@
     var out = fresh();
     out.damaged = false;
     var raw = null, saved = null;
-    try { raw = window.localStorage.getItem(STORE + data.quiz); } catch (e) { return out; } // storage switched off
+    try { raw = readSaved(data); } catch (e) { return out; } // storage switched off
     if (raw === null) return out;
     try { saved = JSON.parse(raw); } catch (e) { out.damaged = true; return out; }
     if (!isRecord(saved)) { out.damaged = true; return out; }
@@ -46,12 +67,20 @@
     var name = saved.rater === undefined ? "" : saved.rater;
     if (typeof name === "string" && name.length <= MAX_RATER && !/[\u0000-\u0008\u000a-\u001f\u007f]/.test(name)) out.rater = name;
     else out.damaged = true;
+    if (saved.submitted === true) out.submitted = true;
+    else if (saved.submitted !== undefined && saved.submitted !== false) out.damaged = true;
     return out;
   }
 
-  function save(quizId, state) {
+  function save(data, state) {
     var kept = { answers: state.answers, rater: state.rater };
-    try { window.localStorage.setItem(STORE + quizId, JSON.stringify(kept)); } catch (e) { /* private mode: keep going */ }
+    if (state.submitted) kept.submitted = true;
+    var text = JSON.stringify(kept);
+    try {
+      var store = host();
+      if (store) store.write(data, text);
+      else window.localStorage.setItem(STORE + data.quiz, text);
+    } catch (e) { /* private mode: keep going */ }
   }
 
   function pct(share) { return (Math.round(share * 1000) / 10).toFixed(1) + "%"; }
@@ -247,9 +276,11 @@
     if (!data) return;
     root.dataset.rkReady = "1";
     var state = load(data);
+    var atEnd = data.reveal === "end"; // nothing revealed until every item is rated and submitted
     var panel = document.querySelector(".rk-quiz-panel");
     var resultsBox = panel.querySelector(".rk-quiz-results");
     var showButton = panel.querySelector(".rk-quiz-show-results");
+    var submitButton = panel.querySelector(".rk-quiz-submit");
     var countBox = panel.querySelector(".rk-quiz-count");
     var rater = panel.querySelector("#rk-rater");
     var status = panel.querySelector(".rk-quiz-download-status");
@@ -257,6 +288,16 @@
     data.items.forEach(function (item) { byId[item.id] = item; });
 
     function fieldset(itemId) { return root.querySelector('fieldset[data-item="' + CSS.escape(itemId) + '"]'); }
+
+    /* Tells a host page (rk-scorm.js) what happened: "ready" once the saved answers are back, "answer"
+       when a level is chosen, "check" when an answer is checked, "submit" when all are submitted. */
+    function tell(type, itemId) {
+      var detail = {
+        type: type, item: itemId || null, data: data, answers: state.answers, submitted: state.submitted,
+        score: data.rule ? score(data, state.answers) : null
+      };
+      root.dispatchEvent(new CustomEvent("raterkit:quiz", { bubbles: true, detail: detail }));
+    }
 
     /* Saved answers that could not be used are said so once, politely, above the first behaviour; the
        cleaned answers replace them at once, so a damaged or oversized value is not read again. */
@@ -266,7 +307,7 @@
       root.insertBefore(note, root.firstChild);
       note.textContent = "Some of your saved answers could not be restored, so they were left out. " +
         "Everything else you saved is back; please rate any behaviour that is now blank again.";
-      save(data.quiz, state);
+      save(data, state);
     }
 
     function feedback(item, chosen) {
@@ -287,18 +328,39 @@
       ];
     }
 
+    /* Whether an answer's feedback may be shown: once it is checked, or, when everything is revealed at
+       the end, once all answers are submitted. */
+    function revealed(a) { return !!a && (atEnd ? state.submitted : a.checked); }
+
     function showFeedback(itemId) {
       var box = fieldset(itemId) && fieldset(itemId).querySelector(".rk-quiz-feedback");
       if (!box) return;
       var a = state.answers[itemId];
-      box.replaceChildren.apply(box, a && a.checked ? feedback(byId[itemId], a.rating).filter(Boolean) : []);
+      box.replaceChildren.apply(box, revealed(a) ? feedback(byId[itemId], a.rating).filter(Boolean) : []);
     }
+
+    /* An answer that may no longer change: checked (when the payload asks for it) or submitted. */
+    function lockIfFinal(itemId) {
+      var a = state.answers[itemId];
+      if (!(atEnd ? state.submitted : data.lock_checked && a && a.checked)) return;
+      var box = fieldset(itemId);
+      if (box) Array.prototype.forEach.call(box.querySelectorAll('input[type="radio"]'), function (input) { input.disabled = true; });
+    }
+
+    function rated() { return data.items.filter(function (item) { return state.answers[item.id]; }).length; }
+
+    // Submitted means every item rated: a saved "submitted" beside blank items (edited, or the quiz changed
+    // since) is not, and nothing is revealed.
+    if (state.submitted && !(atEnd && rated() === data.items.length)) state.submitted = false;
 
     function refresh() {
       if (countBox) {
-        var done = data.items.filter(function (item) { return state.answers[item.id]; }).length;
-        countBox.textContent = "You have rated " + done + " of " + data.items.length + " behaviours.";
+        countBox.textContent = atEnd && state.submitted
+          ? "You rated all " + data.items.length + " behaviours and submitted your ratings."
+          : "You have rated " + rated() + " of " + data.items.length + " behaviours.";
       }
+      if (submitButton) submitButton.hidden = state.submitted;
+      if (resultsBox && atEnd) resultsBox.hidden = !state.submitted;
       if (resultsBox && !resultsBox.hidden) resultsBox.replaceChildren.apply(resultsBox, results(data, score(data, state.answers)));
     }
 
@@ -310,17 +372,19 @@
       var input = box && box.querySelector('input[type="radio"][value="' + CSS.escape(a.rating) + '"]');
       if (input) input.checked = true;
       if (data.practice) showFeedback(item.id);
+      lockIfFinal(item.id);
     });
     if (rater) { rater.maxLength = MAX_RATER; rater.value = state.rater; }
 
     root.addEventListener("change", function (e) {
       var input = e.target;
-      if (!input || input.type !== "radio") return;
+      if (!input || input.type !== "radio" || input.disabled) return;
       var itemId = input.closest("fieldset").dataset.item;
       state.answers[itemId] = { rating: input.value, timestamp: new Date().toISOString(), checked: false };
-      save(data.quiz, state);
+      save(data, state);
       if (data.practice) showFeedback(itemId);
       refresh();
+      tell("answer", itemId);
     });
 
     root.addEventListener("click", function (e) {
@@ -334,10 +398,13 @@
           el("p", { "class": "rk-quiz-verdict" }, el("strong", null, "Choose a level first.")));
         return;
       }
+      var first = !a.checked;
       a.checked = true;
-      save(data.quiz, state);
+      save(data, state);
       showFeedback(itemId);
+      lockIfFinal(itemId);
       refresh();
+      if (first) tell("check", itemId);
     });
 
     if (showButton) {
@@ -349,8 +416,30 @@
       });
     }
 
+    if (submitButton) {
+      submitButton.addEventListener("click", function () {
+        var missing = data.items.filter(function (item) { return !state.answers[item.id]; });
+        if (missing.length) {
+          countBox.textContent = "Rate every behaviour before you submit: you have rated " + rated() + " of " +
+            data.items.length + ". The first one left is behaviour " + (data.items.indexOf(missing[0]) + 1) + ".";
+          var first = fieldset(missing[0].id);
+          var radio = first && first.querySelector('input[type="radio"]');
+          if (radio) radio.focus();
+          return;
+        }
+        state.submitted = true;
+        data.items.forEach(function (item) { state.answers[item.id].checked = true; });
+        save(data, state);
+        data.items.forEach(function (item) { showFeedback(item.id); lockIfFinal(item.id); });
+        refresh();
+        resultsBox.setAttribute("tabindex", "-1");
+        resultsBox.focus();
+        tell("submit");
+      });
+    }
+
     if (rater) {
-      rater.addEventListener("input", function () { state.rater = rater.value; save(data.quiz, state); });
+      rater.addEventListener("input", function () { state.rater = rater.value; save(data, state); });
     }
 
     function responses() {
@@ -399,9 +488,12 @@
     panel.querySelector(".rk-quiz-start-over").addEventListener("click", function () {
       if (!window.confirm("Clear all your answers to this quiz and start over?")) return;
       state = fresh();
-      try { window.localStorage.removeItem(STORE + data.quiz); } catch (e) { /* nothing stored */ }
+      try { forget(data); } catch (e) { /* nothing stored */ }
       if (note) { note.remove(); note = null; }
-      Array.prototype.forEach.call(root.querySelectorAll('input[type="radio"]'), function (input) { input.checked = false; });
+      Array.prototype.forEach.call(root.querySelectorAll('input[type="radio"]'), function (input) {
+        input.checked = false;
+        input.disabled = false;
+      });
       Array.prototype.forEach.call(root.querySelectorAll(".rk-quiz-feedback"), function (box) { box.replaceChildren(); });
       if (rater) rater.value = "";
       status.textContent = "Your answers were cleared.";
@@ -409,6 +501,7 @@
     });
 
     refresh();
+    tell("ready");
   }
 
   function init() {
