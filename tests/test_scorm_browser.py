@@ -189,6 +189,12 @@ class Lms:
     def close(self) -> None:
         self.context.close()
 
+    def __enter__(self) -> Lms:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def assert_clean(self) -> None:
         """No script error, no value the LMS refused, no request to another host, and the page says it records."""
         trouble = [t for t in self.trouble if not t.endswith("/favicon.ico")]
@@ -282,7 +288,7 @@ def test_a_trainee_rates_every_behaviour_by_keyboard_and_the_lms_records_score_s
     want, rule = expected(catalog, positions)
     lms = Lms(browser, lms_url, edition, cmi=learner(lms_url, edition, "practice"))
     v2004 = lms.v2004
-    try:
+    with lms:
         assert lms.record()["initialized"]
         status = lms.frame.locator(".rk-scorm-status")
         assert (
@@ -360,8 +366,6 @@ def test_a_trainee_rates_every_behaviour_by_keyboard_and_the_lms_records_score_s
         )
         print(f"\nSCORM {edition}, {trainee} trainee: {summary(data, v2004)}")
         lms.assert_clean()
-    finally:
-        lms.close()
 
 
 def resumed(data: dict, v2004: bool, keep_interactions: bool = True) -> dict:
@@ -385,7 +389,7 @@ def test_a_trainee_who_leaves_halfway_resumes_where_they_were(browser, lms_url, 
     positions = plan(catalog, "failing")
     first = Lms(browser, lms_url, edition, cmi=learner(lms_url, edition, "practice"))
     v2004 = first.v2004
-    try:
+    with first:
         for item, position in zip(quiz.items[:5], positions[:5]):
             first.rate(item.id, position, fw.scale[position].id)
             first.check()
@@ -398,11 +402,9 @@ def test_a_trainee_who_leaves_halfway_resumes_where_they_were(browser, lms_url, 
         assert score_of(data, v2004)["raw"] == "", "no score before every behaviour is rated"
         assert len(interactions(data)) == 6
         first.assert_clean()
-    finally:
-        first.close()
 
     second = Lms(browser, lms_url, edition, cmi=learner(lms_url, edition, "practice", **resumed(data, v2004, kept)))
-    try:
+    with second:
         frame = second.frame
         assert frame.locator(".rk-quiz input[type=radio]:checked").count() == 6
         for item, position in zip(quiz.items[:6], positions[:6]):
@@ -435,8 +437,6 @@ def test_a_trainee_who_leaves_halfway_resumes_where_they_were(browser, lms_url, 
         assert status_of(data, v2004) == (("completed", "failed") if v2004 else ("failed",))
         second.leave()
         second.assert_clean()
-    finally:
-        second.close()
 
 
 @pytest.mark.parametrize("edition", EDITIONS)
@@ -451,7 +451,7 @@ def test_suspend_data_that_was_damaged_or_edited_is_passed_over_politely_and_run
     first = "0123456789abcdefghijklmnopqrstuvwxyz"[fw.level_index(quiz.items[0].reference) * 2 + 1]
     suspend = json.dumps({"v": 1, "r": first + "Z" + "-" * 10, "o": [0, 99, "x", -1], "n": name})
     lms = Lms(browser, lms_url, edition, cmi=learner(lms_url, edition, "practice", suspend_data=suspend))
-    try:
+    with lms:
         frame = lms.frame
         assert "could not be restored" in frame.locator(".rk-quiz-restore-note").inner_text()
         assert frame.locator(".rk-quiz input[type=radio]:checked").count() == 1
@@ -464,18 +464,14 @@ def test_suspend_data_that_was_damaged_or_edited_is_passed_over_politely_and_run
         assert frame.evaluate("typeof window.__pwned") == "undefined"
         assert frame.locator("main img").count() == 0
         lms.assert_clean()
-    finally:
-        lms.close()
 
     # Not raterkit's suspend data at all (another package's, or text edited by hand): a fresh start.
     lms = Lms(browser, lms_url, edition, cmi=learner(lms_url, edition, "practice", suspend_data="viewed=1,2,3|last=3"))
-    try:
+    with lms:
         assert "could not be restored" in lms.frame.locator(".rk-quiz-restore-note").inner_text()
         assert lms.frame.locator(".rk-quiz input[type=radio]:checked").count() == 0
         assert json.loads(lms.data()["suspend_data"])["r"] == "-" * 12
         lms.assert_clean()
-    finally:
-        lms.close()
 
 
 # ----------------------------------------------------------------------------- assessment
@@ -492,7 +488,7 @@ def test_an_assessment_reveals_nothing_until_every_behaviour_is_rated_then_repor
     lms = Lms(browser, lms_url, edition, "assessment", cmi=learner(lms_url, edition, "assessment"))
     v2004 = lms.v2004
     frame = lms.frame
-    try:
+    with lms:
         assert frame.locator(".rk-quiz-check").count() == 0
         # Submitting too early says what is missing and goes to it; nothing is recorded.
         lms.rate(quiz.items[0].id, positions[0], fw.scale[positions[0]].id)
@@ -537,19 +533,15 @@ def test_an_assessment_reveals_nothing_until_every_behaviour_is_rated_then_repor
         lms.leave()
         data = lms.data()
         lms.assert_clean()
-    finally:
-        lms.close()
 
     again = Lms(
         browser, lms_url, edition, "assessment", cmi=learner(lms_url, edition, "assessment", **resumed(data, v2004))
     )
-    try:
+    with again:
         assert again.frame.locator(".rk-quiz-feedback:has(.rk-quiz-verdict)").count() == 12
         assert again.frame.locator(".rk-quiz-results").is_visible()
         assert [c for c in again.record()["calls"] if c[0].startswith("cmi.interactions.")] == [], "reported once"
         again.assert_clean()
-    finally:
-        again.close()
 
 
 def test_a_saved_submitted_flag_beside_blank_behaviours_reveals_nothing(browser, lms_url, catalog):
@@ -558,7 +550,7 @@ def test_a_saved_submitted_flag_beside_blank_behaviours_reveals_nothing(browser,
     first = "0123456789abcdefghijklmnopqrstuvwxyz"[fw.level_index(quiz.items[0].reference) * 2 + 1]
     suspend = json.dumps({"v": 1, "r": first + "-" * 11, "o": [], "s": 1})
     lms = Lms(browser, lms_url, "2004", "assessment", cmi=learner(lms_url, "2004", "assessment", suspend_data=suspend))
-    try:
+    with lms:
         frame = lms.frame
         assert frame.locator(".rk-quiz-feedback:has(.rk-quiz-verdict)").count() == 0
         assert frame.locator(".rk-quiz-results").is_hidden() and frame.locator(".rk-quiz-submit").is_visible()
@@ -567,8 +559,6 @@ def test_a_saved_submitted_flag_beside_blank_behaviours_reveals_nothing(browser,
         assert "Reference level" not in frame.locator("main").inner_text()
         assert interactions(lms.data()) == [] and status_of(lms.data(), True) == ("incomplete", "unknown")
         lms.assert_clean()
-    finally:
-        lms.close()
 
 
 # ----------------------------------------------------------------------------- without an LMS, and accessibility
@@ -616,7 +606,7 @@ def test_the_package_page_passes_axe_in_the_lms_before_and_after_answering(brows
     quiz = catalog.quizzes[QUIZ_ID]
     fw = catalog.frameworks[quiz.framework]
     lms = Lms(browser, lms_url, "1.2", mode, cmi=learner(lms_url, "1.2", mode))
-    try:
+    with lms:
         lms.page.emulate_media(color_scheme=scheme)
         results = Axe().run(lms.frame)
         assert results.violations_count == 0, results.generate_report()
@@ -633,5 +623,3 @@ def test_the_package_page_passes_axe_in_the_lms_before_and_after_answering(brows
         lms.frame.get_by_role("button", name="Download CSV").click()  # the "enter your name" message
         results = Axe().run(lms.frame)
         assert results.violations_count == 0, results.generate_report()
-    finally:
-        lms.close()
