@@ -118,6 +118,9 @@ def test_join_sets_the_cookie_and_opens_the_participant_page(client, app):
     cookie = response.headers["set-cookie"]
     assert cookie.startswith(f"rk_p_{code}=")
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
+    assert (
+        "secure" not in cookie.lower()
+    )  # served over plain HTTP (a room's own network): a Secure cookie would never come back
     token = cookie.split(";", 1)[0].split("=", 1)[1]
 
     page = client.get(f"/s/{code}")
@@ -129,6 +132,26 @@ def test_join_sets_the_cookie_and_opens_the_participant_page(client, app):
     # The console hears of the newcomer.
     view = client.get(f"/api/v1/sessions/{code}", headers=KEY).json()
     assert [p["name"] for p in view["participants"]] == [HOSTILE]
+
+
+def test_behind_https_every_cookie_is_secure(catalog, live_db):
+    """With an HTTPS public address (the server behind a TLS proxy), the participant's and the
+    console's cookies, and the console's sign-out, are marked Secure: a browser never sends them
+    over plain HTTP."""
+    app = create_app(catalog, live_db, LIVE_KEY, public_url="https://rooms.example.org")
+    try:
+        client = TestClient(app, base_url="https://rooms.example.org")
+        code = new_session(client)
+        joined = client.post("/join", data={"code": code, "name": "Ann"}, follow_redirects=False)
+        api_join = client.post(f"/api/v1/sessions/{code}/participants", json={"name": "Bo"})
+        signed = client.post("/console/login", data={"key": LIVE_KEY}, follow_redirects=False)
+        out = client.post("/console/logout", follow_redirects=False)
+        for response in (joined, api_join, signed, out):
+            assert response.status_code in (201, 303), response.text
+            attributes = {a.strip().lower() for a in response.headers["set-cookie"].split(";")[1:]}
+            assert {"secure", "httponly", "samesite=strict", "path=/"} <= attributes, attributes
+    finally:
+        app.state.room.store.close()
 
 
 def test_join_errors_are_plain_and_keep_what_was_typed(client, app):

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
-from .auth import Auth, participant_cookie
+from .auth import Auth
 from .events import Hub
 from .qr import qr_svg
 from .room import NAME_LIMIT, LiveError, Participant, Room, join_code
@@ -226,7 +226,7 @@ def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
             {"token": token, "name": participant.name, "code": participant.code, "csrf": auth.csrf(token)},
             status_code=201,
         )
-        set_participant_cookie(response, participant.code, token)
+        auth.set_participant_cookie(response, participant.code, token)
         return response
 
     @api.get("/sessions/{code}/state", tags=["participant"], summary="What this participant sees now")
@@ -253,9 +253,3 @@ def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
         )
 
     return api
-
-
-def set_participant_cookie(response: Response, code: str, token: str) -> None:
-    response.set_cookie(
-        participant_cookie(code), token, httponly=True, samesite="strict", max_age=7 * 24 * 3600, path="/"
-    )

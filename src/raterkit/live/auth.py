@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import cast
 
 from starlette.requests import Request
+from starlette.responses import Response
 
 from .room import LiveError, Participant, Room
 from .store import Store
@@ -64,6 +65,21 @@ class Auth:
         self.room = room
         self.key = facilitator_key
         self.failed_joins = FailedJoins(room.store)
+        #: Served over HTTPS (its public address, behind a proxy): cookies are then sent over HTTPS only.
+        self.secure = room.public_url.startswith("https://")
+
+    def set_cookie(self, response: Response, name: str, value: str, max_age: int | None = None) -> None:
+        """Every cookie the server sets: HttpOnly, SameSite=Strict, for the whole site, and Secure
+        when the server's public address is HTTPS."""
+        response.set_cookie(
+            name, value, max_age=max_age, path="/", secure=self.secure, httponly=True, samesite="strict"
+        )
+
+    def forget_cookie(self, response: Response, name: str) -> None:
+        response.delete_cookie(name, path="/", secure=self.secure, httponly=True, samesite="strict")
+
+    def set_participant_cookie(self, response: Response, code: str, token: str) -> None:
+        self.set_cookie(response, participant_cookie(code), token, max_age=7 * 24 * 3600)
 
     def _sign(self, purpose: str, value: str) -> str:
         return hmac.new(

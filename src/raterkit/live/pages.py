@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..rules import alpha_reading
 from ..words import MISSING, READING_WORDS, alpha_text, bias_words, count, percent, signed
-from .api import REPORT_CSP, set_participant_cookie
+from .api import REPORT_CSP
 from .auth import FACILITATOR_COOKIE, Auth, participant_cookie
 from .events import Hub
 from .room import NAME_LIMIT, LiveError, Room
@@ -184,7 +184,7 @@ def page_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
         session_code = participant.code
         await hub.changed(f"f:{session_code}")
         response = RedirectResponse(f"/s/{session_code}", status_code=303)
-        set_participant_cookie(response, session_code, token)
+        auth.set_participant_cookie(response, session_code, token)
         return response
 
     # ----------------------------------------------------------------------------------------
@@ -267,7 +267,7 @@ def page_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
                 401,
             )
         response = RedirectResponse("/console", status_code=303)
-        response.set_cookie(FACILITATOR_COOKIE, auth.console_cookie(), httponly=True, samesite="strict", path="/")
+        auth.set_cookie(response, FACILITATOR_COOKIE, auth.console_cookie())
         return response
 
     @pages.post("/console/logout")
@@ -277,7 +277,7 @@ def page_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
         except LiveError as error:
             return refused(error, "/console", "Back to the console")
         response = RedirectResponse("/console", status_code=303)
-        response.delete_cookie(FACILITATOR_COOKIE, path="/", httponly=True, samesite="strict")
+        auth.forget_cookie(response, FACILITATOR_COOKIE)
         return response
 
     @pages.post("/console/sessions", response_class=HTMLResponse)
