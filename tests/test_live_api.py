@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
 
 from raterkit.cli import main
 from raterkit.live.app import create_app
@@ -1009,3 +1010,24 @@ def test_a_rating_goes_to_the_round_current_when_it_is_written(client):
     assert answer.json()["round"] == 2
     rows = [(r.item, r.level, r.round) for r in store.ratings(session.id)]
     assert rows == [("cp1-01", "II", 1), ("cp1-02", "III", 2)]
+
+
+def test_a_change_committed_before_the_database_went_away_is_said_to_be_saved(client, monkeypatch):
+    """A trainer's change is committed before the console's view is read again: when that read
+    fails (the database just went away), the answer is a 503 saying the change is saved, never
+    "nothing was saved"; a failure before the commit still says nothing was saved."""
+    code = new_session(client)["code"]
+    room = client.app.state.room
+
+    def away(*_: Any) -> None:
+        raise OperationalError("SELECT", {}, Exception("the database went away"))
+
+    monkeypatch.setattr(room, "facilitator_view", away)
+    answer = client.post(f"{API}/sessions/{code}/items/cp1-01/open", headers=KEY)
+    assert "the change is saved" in plain_error(answer, 503)
+    monkeypatch.setattr(room, "act", away)
+    answer = client.post(f"{API}/sessions/{code}/items/cp1-02/open", headers=KEY)
+    assert "nothing was saved" in plain_error(answer, 503)
+    monkeypatch.undo()
+    states = {i["id"]: i["state"] for i in client.get(f"{API}/sessions/{code}", headers=KEY).json()["items"]}
+    assert states["cp1-01"] == "open" and states["cp1-02"] == "waiting"

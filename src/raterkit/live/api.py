@@ -21,6 +21,7 @@ from .auth import Auth
 from .events import Hub
 from .qr import qr_svg
 from .room import NAME_LIMIT, LiveError, Participant, Room, join_code
+from .store import UNREACHABLE
 
 __all__ = ["REPORT_CSP", "api_router"]
 
@@ -108,7 +109,14 @@ def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
         """A trainer's change: carried out and committed, the streams woken, the console's view returned."""
         await run_in_threadpool(operation, code, *args)
         await changed(code, participants=True)
-        return await facilitator_view(code)
+        try:
+            return await facilitator_view(code)
+        except UNREACHABLE:  # the change is committed: say so, rather than "nothing was saved"
+            raise LiveError(
+                503,
+                "Done: the change is saved, but the database could not be reached to show it. "
+                "Reload the console in a moment.",
+            ) from None
 
     def trainer_call(method: str, path: str, summary: str, **options: Any) -> Callable[[Any], Any]:
         return api.api_route(

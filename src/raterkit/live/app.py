@@ -18,8 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DataError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.exc import DataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.staticfiles import StaticFiles
@@ -31,7 +30,7 @@ from .auth import Auth
 from .events import Fanout, Hub
 from .pages import error_page, page_router
 from .room import LiveError, Room
-from .store import Store
+from .store import UNREACHABLE, Store
 
 __all__ = ["BODY_LIMIT", "CSP", "create_app"]
 
@@ -240,15 +239,15 @@ def create_app(
             return error_page(exc.status_code, message)
         return _plain(exc.status_code, message)
 
-    @app.exception_handler(OperationalError)
-    @app.exception_handler(InterfaceError)
-    @app.exception_handler(PoolTimeout)
     async def unavailable(request: Request, exc: Exception) -> Response:
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.__class__.__name__)
         message = "The database cannot be reached just now, so nothing was saved. Try again in a moment."
         if _wants_page(request):
             return error_page(503, message)
         return JSONResponse({"error": message}, status_code=503, headers={"Retry-After": "2"})
+
+    for unreachable in UNREACHABLE:
+        app.add_exception_handler(unreachable, unavailable)
 
     @app.exception_handler(DataError)
     async def unstorable(request: Request, exc: Exception) -> Response:

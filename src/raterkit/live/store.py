@@ -24,13 +24,18 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, delete, event, func, insert, make_url, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DisconnectionError, IntegrityError
+from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.sql.expression import bindparam
 
 from .migrate import prepare
 from .schema import CHANNEL, consensus, failed_joins, items, participants, ratings, sessions
 
-__all__ = ["Duplicate", "ItemRow", "ParticipantRow", "RatingRow", "SessionRow", "Store", "engine_url"]
+__all__ = ["UNREACHABLE", "Duplicate", "ItemRow", "ParticipantRow", "RatingRow", "SessionRow", "Store", "engine_url"]
+
+#: What the database driver raises when the database cannot be reached (down, restarting, every
+#: connection busy): the server answers 503, never 500.
+UNREACHABLE = (OperationalError, InterfaceError, PoolTimeout)
 
 
 def token_hash(token: str) -> str:
