@@ -9,6 +9,7 @@ readers ignore; without them an import still gives a valid framework.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Any
 
@@ -181,7 +182,8 @@ def from_package(package: dict[str, Any], fallback_id: str = "imported") -> Fram
         for cid in children.get(root, []):
             c = items[cid]
             extra = (c.get("extensions") or {}).get("raterkit") or {}
-            criteria, descriptors = [], {}
+            criteria: list[Criterion] = []
+            descriptors: dict[str, dict[str, list[str]]] = {}
             for kid in children.get(cid, []):
                 k = items[kid]
                 criteria.append(Criterion(id=k["humanCodingScheme"], label=k["fullStatement"]))
@@ -197,7 +199,6 @@ def from_package(package: dict[str, Any], fallback_id: str = "imported") -> Fram
             )
         return Framework(id=meta.get("id", fallback_id), title=title, scale=scale, competencies=competencies, **fields)
     # A plain CASE package: top-level items are competencies; everything beneath, statements under one level.
-    statements_of: dict[str, list[str]] = {}
 
     def walk(node: str, into: list[str]) -> None:
         for child in children.get(node, []):
@@ -219,13 +220,10 @@ def from_package(package: dict[str, Any], fallback_id: str = "imported") -> Fram
                 descriptors={"1": {IMPLICIT_CRITERION_ID: texts}},
             )
         )
-        statements_of[cid] = texts
     return Framework(id=fallback_id, title=title, scale=[Level(id="1", label="Described")], competencies=competencies)
 
 
 def _safe_id(code: str, n: int) -> str:
-    import re
-
     cleaned = re.sub(r"[^A-Za-z0-9_.-]+", "-", code).strip("-.")[:80]
     return cleaned if cleaned and cleaned[0].isalnum() else f"c{n}"
 
