@@ -87,7 +87,8 @@ def test_plain_package_without_rubrics(tmp_path: Path) -> None:
                 "destinationNodeURI": {"identifier": dest},
             }
         )
-    framework = case.from_package({"CFDocument": doc, "CFItems": items, "CFAssociations": assocs}, "plain")
+    framework = case.from_package({"CFDocument": doc, "CFItems": items, "CFAssociations": assocs}, "my plain (v2)")
+    assert framework.id == "my-plain-v2"
     out = tmp_path / "plain.yaml"
     out.write_text(case.to_yaml(framework), encoding="utf-8")
     loaded = _load(out)

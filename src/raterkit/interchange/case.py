@@ -166,6 +166,7 @@ def dumps(fw: Framework) -> str:
 
 def from_package(package: dict[str, Any], fallback_id: str = "imported") -> Framework:
     """A framework from a CFPackage (raterkit's own, or a plain one: its items become statements under one level)."""
+    fallback_id = re.sub(r"[^A-Za-z0-9_.-]+", "-", fallback_id).strip("-._")[:80] or "imported"
     document = package["CFDocument"]
     meta = (document.get("extensions") or {}).get("raterkit") or {}
     items = {i["identifier"]: i for i in package.get("CFItems", [])}
