@@ -728,7 +728,7 @@ def cmd_import_case(args: argparse.Namespace) -> int:
     except OSError as exc:
         _say(f"{command}: cannot read {source}: {exc.strerror or exc}", "    Nothing was written.")
         return 2
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         _say(
             f"{command}: {source} is not a CASE 1.0 package raterkit can read ({type(exc).__name__}: {exc})",
             "    Nothing was written. Export the framework from the registry as a CFPackage (JSON).",
