@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from . import words
-from .load import load_catalog
+from .load import load_catalog, load_framework
 from .rules import ALPHA_RELIABLE, ALPHA_TENTATIVE
 
 if TYPE_CHECKING:
@@ -669,6 +669,87 @@ def cmd_export_scorm(args: argparse.Namespace) -> int:
     return 0
 
 
+def _framework_or_code(command: str, given: str):
+    """(framework, None) from a framework id in frameworks/ or a YAML path, or (None, exit code) after saying why."""
+    path = Path(given)
+    if not path.is_file():
+        path = Path("frameworks") / f"{given}.yaml"
+    if not path.is_file():
+        _say(f"{command}: no framework '{given}'", "    Name a framework id from frameworks/ or a framework YAML file.")
+        return None, 2
+    framework, problems = load_framework(path)
+    if problems or framework is None:
+        _say(*(str(problem) for problem in problems))
+        _say(f"{command}: {path} has problems, so nothing was written", "    'raterkit validate' lists them.")
+        return None, 1
+    return framework, None
+
+
+def _write_text(command: str, output: Path, text: str, kind: str) -> int:
+    refusal = _unwritable(output)
+    if refusal is None:
+        try:
+            output.write_text(text, encoding="utf-8")
+            return 0
+        except OSError as exc:
+            refusal = exc.strerror or str(exc)
+    _say(
+        f"{command}: cannot write {output}: {refusal}",
+        f"    Nothing was written. Name a {kind} file you can write with -o.",
+    )
+    return 1
+
+
+def cmd_export_case(args: argparse.Namespace) -> int:
+    from .interchange import case
+
+    command = "raterkit export case"
+    framework, code = _framework_or_code(command, args.framework)
+    if framework is None:
+        return code
+    output = Path(args.output)
+    if _write_text(command, output, case.dumps(framework), ".json"):
+        return 1
+    print(f"Wrote {output}: framework {framework.id} as a CASE 1.0 package")
+    return 0
+
+
+def cmd_import_case(args: argparse.Namespace) -> int:
+    import json
+    import tempfile
+
+    from .interchange import case
+
+    command = "raterkit import case"
+    source = Path(args.file)
+    try:
+        package = json.loads(source.read_text(encoding="utf-8"))
+        framework = case.from_package(package, fallback_id=Path(args.output).stem)
+    except OSError as exc:
+        _say(f"{command}: cannot read {source}: {exc.strerror or exc}", "    Nothing was written.")
+        return 2
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        _say(
+            f"{command}: {source} is not a CASE 1.0 package raterkit can read ({type(exc).__name__}: {exc})",
+            "    Nothing was written. Export the framework from the registry as a CFPackage (JSON).",
+        )
+        return 1
+    text = case.to_yaml(framework)
+    with tempfile.TemporaryDirectory() as folder:
+        check = Path(folder) / "framework.yaml"
+        check.write_text(text, encoding="utf-8")
+        _, problems = load_framework(check)
+    if problems:
+        _say(*(f"    {problem}" for problem in problems))
+        _say(f"{command}: the framework read from {source} does not validate, so nothing was written")
+        return 1
+    output = Path(args.output)
+    if _write_text(command, output, text, ".yaml"):
+        return 1
+    print(f"Wrote {output}: framework {framework.id} from {source}")
+    return 0
+
+
 def _unwritable(output: Path) -> str | None:
     """Why ``output`` cannot be written, said plainly, or None when it looks writable."""
     folder = output.parent
@@ -925,6 +1006,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--data", nargs="+", action="extend", metavar="PATH", help=data_help)
     p.set_defaults(func=cmd_export_scorm)
+    p = export.add_parser(
+        "case",
+        help="a framework as a 1EdTech CASE 1.0 package (JSON) for a competency registry",
+        description="Write a framework as a CASE 1.0 CFPackage: items, isChildOf associations and rubrics.",
+    )
+    p.add_argument("framework", metavar="FRAMEWORK", help="a framework id from frameworks/ or a framework YAML file")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.json", help="the JSON file to write")
+    p.set_defaults(func=cmd_export_case)
+    p = sub.add_parser("import", help="import a framework from another format (CASE 1.0)")
+    imports = p.add_subparsers(dest="format", metavar="FORMAT", parser_class=_Parser)
+    imports.required = True
+    p = imports.add_parser(
+        "case",
+        help="a CASE 1.0 package (JSON) as a framework YAML file",
+        description="Read a CASE 1.0 CFPackage (raterkit's own, or a plain one without rubrics) into framework YAML.",
+    )
+    p.add_argument("file", metavar="FILE.json", help="the CFPackage to read")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.yaml", help="the framework YAML file to write")
+    p.set_defaults(func=cmd_import_case)
     p = sub.add_parser("live", help="run a live calibration session: the workshop server")
     p.add_argument(
         "--db",
