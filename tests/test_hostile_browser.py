@@ -233,6 +233,7 @@ def _exercise(page) -> None:
 def test_every_tooltip_link_and_button_on_a_hostile_page_runs_nothing(browser, hostile_url, path):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(2000)
+    context.set_default_navigation_timeout(15000)  # a page load, with the other test process busy: not what is tested
     page = context.new_page()
     problems = _watch(page)
     try:
@@ -252,6 +253,7 @@ def test_the_title_guard_stops_material_drawing_a_shortened_title_as_markup(brow
     Material copies a shortened heading's text into a title and draws the title as HTML."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     context.set_default_timeout(2000)
+    context.set_default_navigation_timeout(15000)  # a page load, with the other test process busy: not what is tested
     page = context.new_page()
     problems = _watch(page)
     try:
