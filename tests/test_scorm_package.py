@@ -323,7 +323,7 @@ def test_a_write_that_fails_halfway_leaves_the_old_file_and_no_partial_one(tmp_p
             self.file.write(data[: len(data) // 2])
             raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("raterkit.export.scorm.os.fdopen", Full)
+    monkeypatch.setattr("raterkit.files.os.fdopen", Full)
     assert main(["export", "scorm", QUIZ_ID, "-o", str(out), "--data", str(FRAMEWORKS), str(QUIZ)]) == 1
     err = capsys.readouterr().err
     assert "cannot write" in err and "No space left on device" in err and "Traceback" not in err

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from . import words
+from .files import write_whole
 from .load import load_catalog, load_framework
 from .rules import ALPHA_RELIABLE, ALPHA_TENTATIVE
 
@@ -689,7 +690,7 @@ def _write_text(command: str, output: Path, text: str, kind: str) -> int:
     refusal = _unwritable(output)
     if refusal is None:
         try:
-            output.write_text(text, encoding="utf-8")
+            write_whole(output, text.encode("utf-8"))
             return 0
         except OSError as exc:
             refusal = exc.strerror or str(exc)

@@ -16,11 +16,8 @@ written beside its destination and renamed into place, so a failure leaves no pa
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from importlib import resources
@@ -31,6 +28,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from ..catalog import Catalog
+from ..files import write_whole
 from ..model import Quiz
 from ..rules import resolve_pass_rule
 from ..site.quizpages import QuizHost, quiz_body
@@ -170,18 +168,5 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
 
 
 def write_package(package: Package, path: Path) -> None:
-    """Write the package's zip to ``path``: beside it first, then renamed into place, so ``path``
-    is either the whole package or untouched. Raises OSError when it cannot be written."""
-    data = zip_bytes(package.files)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    """Write the package's zip to ``path``, whole or not at all. Raises OSError when it cannot be written."""
+    write_whole(path, zip_bytes(package.files))
