@@ -42,7 +42,7 @@ import io
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -86,39 +86,155 @@ class ResponseRow:
 
 
 @dataclass
-class ResponseSet:
-    """Every kept row, a problem per skipped row, the counts and the scale the rows are on."""
+class _Kept:
+    """The kept rows by column: codes into ``raters`` (first appearance order), into the set's
+    items and its level ids, and per row the quiz, timestamp, path and line."""
 
-    rows: list[ResponseRow]
-    problems: list[Problem]
-    read: int
-    kept: int
-    skipped: int
-    level_ids: list[str]
-    level_labels: list[str]
-    items: list[str]
-    key: dict[str, str] | None
-    #: The quiz the rows were read against (None with ``levels=`` or when none could be chosen).
-    quiz: str | None = None
-    #: Quizzes the rows belong to when they span more than one and no quiz was named.
-    spans_quizzes: list[str] = field(default_factory=list)
-    #: Warnings that skip no row: rater names that differ only in case or spacing.
-    notes: list[Problem] = field(default_factory=list)
+    rater: np.ndarray
+    raters: list[str]
+    item: np.ndarray
+    level: np.ndarray
+    quiz: list[str | None]
+    timestamp: list[str | None]
+    path: np.ndarray
+    paths: list[str]
+    line: np.ndarray
+
+    @classmethod
+    def of_rows(cls, rows: list[ResponseRow], level_ids: list[str], items: list[str]) -> _Kept:
+        raters = list(dict.fromkeys(row.rater for row in rows))
+        rater_at = {rater: r for r, rater in enumerate(raters)}
+        item_at = {item: i for i, item in enumerate(items)}
+        position = {level: p for p, level in enumerate(level_ids)}
+        paths = list(dict.fromkeys(row.path for row in rows))
+        path_at = {path: p for p, path in enumerate(paths)}
+        return cls(
+            rater=np.array([rater_at[row.rater] for row in rows], dtype=np.int64),
+            raters=raters,
+            item=np.array([item_at.get(row.item, -1) for row in rows], dtype=np.int64),
+            level=np.array([position[row.rating] for row in rows], dtype=np.int64),
+            quiz=[row.quiz for row in rows],
+            timestamp=[row.timestamp for row in rows],
+            path=np.array([path_at[row.path] for row in rows], dtype=np.int64),
+            paths=paths,
+            line=np.array([row.line for row in rows], dtype=np.int64),
+        )
+
+    def rows(self, level_ids: list[str], items: list[str]) -> list[ResponseRow]:
+        raters, paths = self.raters, self.paths
+        return [
+            ResponseRow(raters[r], items[i], level_ids[v], q, t, paths[p], n)
+            for r, i, v, q, t, p, n in zip(
+                self.rater.tolist(),
+                self.item.tolist(),
+                self.level.tolist(),
+                self.quiz,
+                self.timestamp,
+                self.path.tolist(),
+                self.line.tolist(),
+            )
+        ]
+
+
+class ResponseSet:
+    """Every kept row, a problem per skipped row, the counts and the scale the rows are on.
+
+    The kept rows are held by column (a million rows are a few arrays, not a million objects);
+    ``rows`` builds the :class:`ResponseRow` list the first time it is asked for."""
+
+    def __init__(
+        self,
+        rows: list[ResponseRow] | None,
+        problems: list[Problem],
+        read: int,
+        kept: int,
+        skipped: int,
+        level_ids: list[str],
+        level_labels: list[str],
+        items: list[str],
+        key: dict[str, str] | None,
+        quiz: str | None = None,
+        spans_quizzes: list[str] | None = None,
+        notes: list[Problem] | None = None,
+        *,
+        columns: _Kept | None = None,
+    ) -> None:
+        if rows is None and columns is None:
+            raise ValueError("ResponseSet needs rows= (a list of ResponseRow) or columns=.")
+        self._rows = rows
+        self._columns = columns
+        self.problems = problems
+        self.read = read
+        self.kept = kept
+        self.skipped = skipped
+        self.level_ids = level_ids
+        self.level_labels = level_labels
+        self.items = items
+        self.key = key
+        #: The quiz the rows were read against (None with ``levels=`` or when none could be chosen).
+        self.quiz = quiz
+        #: Quizzes the rows belong to when they span more than one and no quiz was named.
+        self.spans_quizzes = spans_quizzes if spans_quizzes is not None else []
+        #: Warnings that skip no row: rater names that differ only in case or spacing.
+        self.notes = notes if notes is not None else []
+
+    @property
+    def rows(self) -> list[ResponseRow]:
+        """Every kept row, in reading order."""
+        if self._rows is None:
+            assert self._columns is not None
+            self._rows = self._columns.rows(self.level_ids, self.items)
+        return self._rows
+
+    @rows.setter
+    def rows(self, rows: list[ResponseRow]) -> None:
+        self._rows, self._columns = rows, None
+
+    def _kept(self) -> _Kept:
+        if self._columns is None:
+            self._columns = _Kept.of_rows(self.rows, self.level_ids, self.items)
+        return self._columns
+
+    def _fields(self) -> tuple:
+        return (
+            self.rows,
+            self.problems,
+            self.read,
+            self.kept,
+            self.skipped,
+            self.level_ids,
+            self.level_labels,
+            self.items,
+            self.key,
+            self.quiz,
+            self.spans_quizzes,
+            self.notes,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ResponseSet):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (
+            f"ResponseSet(read={self.read}, kept={self.kept}, skipped={self.skipped}, quiz={self.quiz!r}, "
+            f"items={len(self.items)}, problems={len(self.problems)})"
+        )
 
     def raters(self) -> list[str]:
         """Rater names in the order they first appear in the files."""
-        return list(dict.fromkeys(row.rater for row in self.rows))
+        return list(self._kept().raters)
 
     def matrix(self) -> tuple[list[str], list[str], np.ndarray]:
         """(raters, items, ratings): level positions (0 = lowest), -1 where a rater gave none."""
-        raters, items = self.raters(), list(self.items)
-        rater_at = {rater: r for r, rater in enumerate(raters)}
-        item_at = {item: i for i, item in enumerate(items)}
-        position = {level: p for p, level in enumerate(self.level_ids)}
-        ratings = np.full((len(raters), len(items)), -1, dtype=np.int64)
-        for row in self.rows:
-            ratings[rater_at[row.rater], item_at[row.item]] = position[row.rating]
-        return raters, items, ratings
+        kept = self._kept()
+        ratings = np.full((len(kept.raters), len(self.items)), -1, dtype=np.int64)
+        known = kept.item >= 0  # rows built by hand may name an item the set does not list
+        ratings[kept.rater[known], kept.item[known]] = kept.level[known]
+        return list(kept.raters), list(self.items), ratings
 
     def ratings(self) -> tuple[list[str], list[str], np.ndarray]:
         """(raters, items, ratings) as the agreement engine takes them: float level positions
@@ -675,18 +791,13 @@ def _listing(ids: Sequence[str], limit: int = 10) -> str:
     return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
 
 
-def read_responses(
+def _checked_arguments(
     paths: Iterable[Path | str],
     catalog: Catalog | None = None,
     quiz_id: str | None = None,
     levels: Sequence[str] | None = None,
-) -> ResponseSet:
-    """Read response files (or folders of them) and check every row against the quiz and scale.
-
-    Give ``catalog`` (and optionally ``quiz_id``) to read against a quiz, or ``levels`` (level
-    ids, lowest first) to accept any item on that scale without a key. See the module
-    docstring for the formats and the rules.
-    """
+) -> tuple[list[Path | str], list[str] | None]:
+    """The paths as a list and the levels tidied, or ValueError for a misuse of the API."""
     if isinstance(paths, (str, Path)):
         paths = [paths]
     paths = list(paths)
@@ -714,6 +825,130 @@ def read_responses(
             f"its quizzes: {', '.join(sorted(catalog.quizzes)) or 'none'}."
         )
 
+    return paths, (list(levels) if levels is not None else None)
+
+
+def read_responses(
+    paths: Iterable[Path | str],
+    catalog: Catalog | None = None,
+    quiz_id: str | None = None,
+    levels: Sequence[str] | None = None,
+) -> ResponseSet:
+    """Read response files (or folders of them) and check every row against the quiz and scale.
+
+    Give ``catalog`` (and optionally ``quiz_id``) to read against a quiz, or ``levels`` (level
+    ids, lowest first) to accept any item on that scale without a key. See the module
+    docstring for the formats and the rules, and :mod:`raterkit.columnar` for how a million
+    rows are read in seconds.
+    """
+    from .columnar import read_columnar
+
+    paths, levels = _checked_arguments(paths, catalog, quiz_id, levels)
+    segments: list[Any] = []
+    for path, problem in _expand(paths):
+        segments += [problem] if problem else _segments_of_file(path)
+    outcome, problems, read, chunk_paths = read_columnar(segments, catalog, quiz_id, levels)
+    chosen = outcome.chosen
+    item_code, item_names = outcome.item
+    if levels is not None:
+        items = list(item_names)
+        key = None
+    elif chosen is not None and catalog is not None:
+        quiz = catalog.quizzes[chosen]
+        items = [item.id for item in quiz.items]
+        key = {item.id: item.reference for item in quiz.items}
+    else:
+        items, key = [], {}
+    at = {item: i for i, item in enumerate(items)}
+    rater_code, raters = outcome.rater
+    kept = _Kept(
+        rater=rater_code,
+        raters=raters,
+        item=np.array([at[name] for name in item_names] + [-1], dtype=np.int64)[item_code],
+        level=outcome.level,
+        quiz=outcome.quiz,
+        timestamp=outcome.timestamp,
+        path=outcome.path,
+        paths=chunk_paths,
+        line=outcome.line,
+    )
+    n_kept = len(outcome.kept)
+    return ResponseSet(
+        rows=None,
+        problems=problems,
+        read=read,
+        kept=n_kept,
+        skipped=read - n_kept,
+        level_ids=outcome.level_ids,
+        level_labels=outcome.level_labels,
+        items=items,
+        key=key,
+        quiz=chosen,
+        spans_quizzes=outcome.spans,
+        notes=_near_duplicates_by_column(kept),
+        columns=kept,
+    )
+
+
+def _segments_of_file(path: Path) -> list[Any]:
+    """A file's rows as chunks of columns, and its problems as a whole file, in order."""
+    from .columnar import Chunk, read_csv_fast, read_parquet
+
+    shown = _shown(path)
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return [read_parquet(path, shown)]
+    if suffix != ".json":
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            raw = b""
+        if raw and (suffix == ".csv" or raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] not in (b"{", b"[")):
+            chunk = read_csv_fast(raw, shown)
+            if chunk is not None:
+                return [chunk]
+    out: list[Any] = []
+    entries: list[_Entry] = []
+
+    def flush() -> None:
+        if entries:
+            chunk = Chunk(shown, np.array([e.line for e in entries], dtype=np.int64), {})
+            chunk.columns = {name: [e.cells.get(name) for e in entries] for name in COLUMNS}
+            chunk.pre = {n: e.problem for n, e in enumerate(entries) if e.problem is not None}
+            out.append(chunk)
+            entries.clear()
+
+    for event in _read_file(path):
+        if isinstance(event, Problem):
+            flush()
+            out.append(event)
+        else:
+            entries.append(event)
+    flush()
+    return out
+
+
+def _near_duplicates_by_column(kept: _Kept) -> list[Problem]:
+    """:func:`_near_duplicate_raters` on the raters' names and the first row of each."""
+    if not kept.raters:
+        return []
+    _, first = np.unique(kept.rater, return_index=True)
+    firsts = [
+        ResponseRow(name, "", "", None, None, kept.paths[kept.path[at]], int(kept.line[at]))
+        for name, at in zip(kept.raters, first.tolist())
+    ]
+    return _near_duplicate_raters(firsts)
+
+
+def _read_one_by_one(
+    paths: Iterable[Path | str],
+    catalog: Catalog | None = None,
+    quiz_id: str | None = None,
+    levels: Sequence[str] | None = None,
+) -> ResponseSet:
+    """:func:`read_responses` a row at a time, every file read line by line: the reference the
+    columnar reading is tested against (tests/test_columnar.py)."""
+    paths, levels = _checked_arguments(paths, catalog, quiz_id, levels)
     events: list[_Entry | Problem] = []
     for path, problem in _expand(paths):
         events += [problem] if problem else _read_file(path)
