@@ -280,6 +280,24 @@ def _shown(path: Path) -> str:
     return shown_path(path)
 
 
+def _shown_all(paths: list[Path]) -> dict[Path, str]:
+    """:func:`shown_path` of many paths, resolving each folder once (a folder may hold
+    thousands of response files)."""
+    cwd = Path.cwd()
+    folders: dict[Path, Path | None] = {}
+    out: dict[Path, str] = {}
+    for path in paths:
+        parent = path.parent
+        if parent not in folders:
+            try:
+                folders[parent] = (cwd / parent).resolve().relative_to(cwd.resolve())
+            except (ValueError, OSError, RuntimeError):
+                folders[parent] = None
+        where = folders[parent]
+        out[path] = str(where / path.name) if where is not None and path.name else shown_path(path)
+    return out
+
+
 def _expand(paths: Iterable[Path | str]) -> list[tuple[Path, Problem | None]]:
     """Files named, and the response files directly inside folders named (sorted by name)."""
     out: list[tuple[Path, Problem | None]] = []
@@ -307,9 +325,9 @@ def _expand(paths: Iterable[Path | str]) -> list[tuple[Path, Problem | None]]:
     return out
 
 
-def _read_file(path: Path) -> list[_Entry | Problem]:
+def _read_file(path: Path, shown: str | None = None) -> list[_Entry | Problem]:
     """The entries of one file in order; a Problem in the list is a problem of the whole file."""
-    shown = _shown(path)
+    shown = shown if shown is not None else _shown(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -592,7 +610,8 @@ def _parse_json(text: str, i: int = 0, depth: int = 3) -> tuple[Any, int]:
     """
     i = _skip_space(text, i)
     char = text[i]
-    if depth == 0 or char not in "{[":
+    if depth == 0 or char not in "{[" or (depth == 1 and char == "{"):
+        # An object this deep (a response) needs no positions inside it: json's C decoder reads it.
         return _DECODER.raw_decode(text, i)
     if char == "{":
         obj = _Obj()
@@ -729,19 +748,25 @@ def _read_json(text: str, shown: str) -> list[_Entry | Problem]:
 
 
 def _json_entry(shown: str, line: int, response: dict, outer: dict) -> _Entry:
-    values = {**outer, **{k: v for k, v in response.items() if k in COLUMNS}}
     cells: dict[str, str | None] = {}
     for name in COLUMNS:
-        if name not in values:
+        if name in response:
+            value = response[name]
+        elif name in outer:
+            value = outer[name]
+        else:
             cells[name] = None
             continue
-        text = _as_text(values[name])
+        if type(value) is str:
+            cells[name] = value
+            continue
+        text = _as_text(value)
         if text is None:
             return _unusable(
                 shown,
                 line,
                 name,
-                f"expected text, found {_describe(values[name])}; row skipped",
+                f"expected text, found {_describe(value)}; row skipped",
                 f'Write the {name} as text in quotes, e.g. "{_EXAMPLES[name]}".',
             )
         cells[name] = text
@@ -845,8 +870,10 @@ def read_responses(
 
     paths, levels = _checked_arguments(paths, catalog, quiz_id, levels)
     segments: list[Any] = []
-    for path, problem in _expand(paths):
-        segments += [problem] if problem else _segments_of_file(path)
+    files = _expand(paths)
+    shown = _shown_all([path for path, problem in files if problem is None])
+    for path, problem in files:
+        segments += [problem] if problem else _segments_of_file(path, shown[path])
     outcome, problems, read, chunk_paths = read_columnar(segments, catalog, quiz_id, levels)
     chosen = outcome.chosen
     item_code, item_names = outcome.item
@@ -890,11 +917,10 @@ def read_responses(
     )
 
 
-def _segments_of_file(path: Path) -> list[Any]:
+def _segments_of_file(path: Path, shown: str) -> list[Any]:
     """A file's rows as chunks of columns, and its problems as a whole file, in order."""
     from .columnar import Chunk, read_csv_fast, read_parquet
 
-    shown = _shown(path)
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return [read_parquet(path, shown)]
@@ -918,7 +944,7 @@ def _segments_of_file(path: Path) -> list[Any]:
             out.append(chunk)
             entries.clear()
 
-    for event in _read_file(path):
+    for event in _read_file(path, shown):
         if isinstance(event, Problem):
             flush()
             out.append(event)
