@@ -919,20 +919,22 @@ def read_responses(
 
 def _segments_of_file(path: Path, shown: str) -> list[Any]:
     """A file's rows as chunks of columns, and its problems as a whole file, in order."""
-    from .columnar import Chunk, read_csv_fast, read_parquet
+    from .columnar import Chunk, read_csv_fast, read_json_fast, read_parquet
 
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         return [read_parquet(path, shown)]
-    if suffix != ".json":
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            raw = b""
-        if raw and (suffix == ".csv" or raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] not in (b"{", b"[")):
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        raw = b""
+    if raw:
+        if suffix == ".csv" or (suffix != ".json" and raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] not in (b"{", b"[")):
             chunk = read_csv_fast(raw, shown)
-            if chunk is not None:
-                return [chunk]
+        else:
+            chunk = read_json_fast(raw, shown)
+        if chunk is not None:
+            return [chunk]
     out: list[Any] = []
     entries: list[_Entry] = []
 
