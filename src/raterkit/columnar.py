@@ -193,7 +193,7 @@ def read_json_fast(raw: bytes, shown: str) -> Chunk | None:
     from .responses import COLUMNS, _json_int
 
     try:
-        text = raw.decode("utf-8-sig")
+        text = (raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw).decode("utf-8")
         data = json.loads(text, parse_int=_json_int)
     except (ValueError, RecursionError):
         return None

@@ -294,7 +294,10 @@ def _shown_all(paths: list[Path]) -> dict[Path, str]:
             except (ValueError, OSError, RuntimeError):
                 folders[parent] = None
         where = folders[parent]
-        out[path] = str(where / path.name) if where is not None and path.name else shown_path(path)
+        if not path.name:
+            out[path] = shown_path(path)
+        else:  # shown_path's own fallback when the folder is outside the working folder
+            out[path] = str(where / path.name) if where is not None else str(path)
     return out
 
 
