@@ -32,7 +32,7 @@ dirty files and require identical results.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -646,4 +646,14 @@ def read_columnar(segments: list[Chunk | Problem], catalog: Catalog | None, quiz
             taken += 1
     if outcome.spans_problem is not None:
         ordered.append(outcome.spans_problem)
+    rows_not_lines = {c.path for c in chunks if c.rows_not_lines}
+    if rows_not_lines:
+        ordered = [in_rows(p, rows_not_lines) for p in ordered]
     return outcome, ordered, at, [c.path for c in chunks]
+
+
+def in_rows(problem: Problem, paths: set[str]) -> Problem:
+    """The problem counted in rows when it is about a file that has no lines (Parquet)."""
+    if problem.path in paths and problem.line:
+        return replace(problem, unit="row")
+    return problem

@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 __all__ = ["RESPONSE_SUFFIXES", "ResponseRow", "ResponseSet", "level_lookup", "read_responses"]
 
 #: File endings read from a folder (compared in lower case).
-RESPONSE_SUFFIXES = (".csv", ".json")
+RESPONSE_SUFFIXES = (".csv", ".json", ".parquet")
 REQUIRED_COLUMNS = ("rater", "item", "rating")
 OPTIONAL_COLUMNS = ("quiz", "timestamp")
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
@@ -915,7 +915,7 @@ def read_responses(
         key=key,
         quiz=chosen,
         spans_quizzes=outcome.spans,
-        notes=_near_duplicates_by_column(kept),
+        notes=_near_duplicates_by_column(kept, {s.path for s in segments if getattr(s, "rows_not_lines", False)}),
         columns=kept,
     )
 
@@ -959,8 +959,10 @@ def _segments_of_file(path: Path, shown: str) -> list[Any]:
     return out
 
 
-def _near_duplicates_by_column(kept: _Kept) -> list[Problem]:
+def _near_duplicates_by_column(kept: _Kept, rows_not_lines: set[str]) -> list[Problem]:
     """:func:`_near_duplicate_raters` on the raters' names and the first row of each."""
+    from .columnar import in_rows
+
     if not kept.raters:
         return []
     _, first = np.unique(kept.rater, return_index=True)
@@ -968,7 +970,7 @@ def _near_duplicates_by_column(kept: _Kept) -> list[Problem]:
         ResponseRow(name, "", "", None, None, kept.paths[kept.path[at]], int(kept.line[at]))
         for name, at in zip(kept.raters, first.tolist())
     ]
-    return _near_duplicate_raters(firsts)
+    return [in_rows(note, rows_not_lines) for note in _near_duplicate_raters(firsts)]
 
 
 def _read_one_by_one(
