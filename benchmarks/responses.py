@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -113,15 +112,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     start = time.perf_counter()
     paths = write_inputs(args.out.resolve(), args.raters)
-    print(f"inputs: {args.raters:,} raters x {len(ITEMS)} items = {args.raters * len(ITEMS):,} ratings "
-          f"in {args.out} ({time.perf_counter() - start:.1f} s to write or find)")
+    print(
+        f"inputs: {args.raters:,} raters x {len(ITEMS)} items = {args.raters * len(ITEMS):,} ratings "
+        f"in {args.out} ({time.perf_counter() - start:.1f} s to write or find)"
+    )
     data = ["--data", str(ROOT / "frameworks"), str(ROOT / "quiz")]
     commands: list[tuple[str, list[str]]] = [("score", ["score"]), ("agreement", ["agreement"])]
     if args.report:
         commands.append(("report", ["report", "-o", str(args.out / "report.html")]))
     inputs = args.only.split(",") if args.only else list(paths)
-    print(f"{'command':<10} {'input':<8} {'after s':>8} {'after MB':>9}" + (
-        f" {'before s':>9} {'before MB':>10} {'speed-up':>9} {'memory':>7}" if args.before else ""))
+    print(
+        f"{'command':<10} {'input':<8} {'after s':>8} {'after MB':>9}"
+        + (f" {'before s':>9} {'before MB':>10} {'speed-up':>9} {'memory':>7}" if args.before else "")
+    )
     failed = False
     for name, command in commands:
         for kind in inputs:
@@ -131,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
             failed |= after[2] != 0
             if args.before:
                 before = run(sys.executable, args.before.resolve(), argv_)
-                line += f" {before[0]:>9.2f} {before[1]:>10.0f} {before[0] / after[0]:>8.1f}x {before[1] / after[1]:>6.1f}x"
+                line += (
+                    f" {before[0]:>9.2f} {before[1]:>10.0f} {before[0] / after[0]:>8.1f}x {before[1] / after[1]:>6.1f}x"
+                )
                 line += "" if before[2] == 0 else f" (before: exit {before[2]})"
             print(line + ("" if after[2] == 0 else f" (exit {after[2]})"), flush=True)
     return 1 if failed else 0

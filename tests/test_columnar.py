@@ -178,7 +178,11 @@ def test_a_csv_with_quoted_cells_is_read_line_by_line_with_the_same_result(here,
 
 
 def test_a_quiz_page_json_file_is_read_by_column_with_each_responses_line(here, demo, monkeypatch):
-    answers = {"rater": "Ana", "quiz": "demo", "responses": [{"item": "q1", "rating": "I"}, {"item": "q2", "rating": "II"}]}
+    answers = {
+        "rater": "Ana",
+        "quiz": "demo",
+        "responses": [{"item": "q1", "rating": "I"}, {"item": "q2", "rating": "II"}],
+    }
     (here / "ana.json").write_text(json.dumps(answers, indent=2))
     monkeypatch.setattr(responses_module, "_read_file", lambda *a, **k: pytest.fail("line-by-line reader used"))
     rs = read_responses(["ana.json"], demo)
@@ -254,7 +258,7 @@ def test_a_parquet_file_without_the_columns_or_not_parquet_at_all_is_one_problem
     write_parquet(here / "nested.parquet", rater=["Ana"], item=["q1"], rating=[["I"]])
     rs = read_responses(["cols.parquet", "fake.parquet", "nested.parquet"], demo)
     assert rs.read == 0 and rs.rows == []
-    assert [p.headline() for p in rs.problems][0] == (
+    assert rs.problems[0].headline() == (
         "cols.parquet: the file has no 'rater' and 'rating' columns (found: name, item, level)"
     )
     assert rs.problems[1].headline().startswith("fake.parquet: the file cannot be read as Parquet (")

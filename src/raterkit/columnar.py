@@ -161,9 +161,7 @@ def read_csv_fast(raw: bytes, shown: str) -> Chunk | None:
     # The other lines, one by one, as the line-by-line reader reads them.
     odd = Chunk(shown, np.zeros(0, dtype=np.int64), {name: [] for name in _NAMES})
     odd_lines: list[int] = []
-    for s, e, number in zip(
-        data_starts[~regular].tolist(), data_stops[~regular].tolist(), numbers[~regular].tolist()
-    ):
+    for s, e, number in zip(data_starts[~regular].tolist(), data_stops[~regular].tolist(), numbers[~regular].tolist()):
         row = raw[s:e].decode("utf-8").removesuffix("\r").split(sep)
         if not any(cell.strip() for cell in row):
             continue
@@ -249,7 +247,7 @@ def _unprotected(array: pa.Array) -> pa.Array:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(array)
+    encoded = array.dictionary_encode()
     texts = encoded.dictionary.to_pylist()
     fixed = [unprotect(t) for t in texts]
     if fixed == texts:
@@ -356,7 +354,6 @@ class Codes:
 
 def _codes(chunks: Sequence[Chunk], name: str) -> Codes:
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     pieces: list[pa.Array] = []
     pending: list[Any] = []
@@ -372,7 +369,7 @@ def _codes(chunks: Sequence[Chunk], name: str) -> Codes:
     if pending or not pieces:
         pieces.append(pa.array(pending, type=pa.string()))
     joined = pa.concat_arrays([p.cast(pa.string()) for p in pieces])
-    encoded = pc.dictionary_encode(joined)
+    encoded = joined.dictionary_encode()
     indices = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
     return Codes(indices, encoded.dictionary.to_pylist())
 
@@ -445,7 +442,9 @@ def check(
         alive[list(pre)] = False
 
     # 1. Blank cells.
-    stripped = {name: [t.strip() for t in cols[name].texts] for name in ("rater", "item", "rating", "quiz", "timestamp")}
+    stripped = {
+        name: [t.strip() for t in cols[name].texts] for name in ("rater", "item", "rating", "quiz", "timestamp")
+    }
     blank_of = {name: _per_text(cols[name], [not s for s in stripped[name]], True) for name in REQUIRED_COLUMNS}
     blank = alive & (blank_of["rater"] | blank_of["item"] | blank_of["rating"])
     for i in np.flatnonzero(blank).tolist():
@@ -469,7 +468,9 @@ def check(
         alive &= known
         # The quiz cell, when there is one, must name the item's quiz.
         quiz_names = sorted(set(item_quiz.values()))
-        qid_code = _per_text(cols["item"], [quiz_names.index(item_quiz[t]) if t in item_quiz else -1 for t in item_texts], -1)
+        qid_code = _per_text(
+            cols["item"], [quiz_names.index(item_quiz[t]) if t in item_quiz else -1 for t in item_texts], -1
+        )
         named = stripped["quiz"]
         quiz_code = cols["quiz"].codes
         width = len(quiz_names) + 1
@@ -627,8 +628,9 @@ def _outcome(
     )
 
 
-def read_columnar(segments: list[Chunk | Problem], catalog: Catalog | None, quiz_id: str | None,
-                  levels: list[str] | None) -> tuple[Outcome, list[Problem], int, list[str]]:
+def read_columnar(
+    segments: list[Chunk | Problem], catalog: Catalog | None, quiz_id: str | None, levels: list[str] | None
+) -> tuple[Outcome, list[Problem], int, list[str]]:
     """Check the rows of ``segments`` (chunks of rows, and problems of whole files, in reading
     order): the outcome, every problem in reading order, the number of rows read, and the paths."""
     chunks = [s for s in segments if isinstance(s, Chunk)]
