@@ -80,9 +80,37 @@ def _per_line(positions: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return np.bincount(line[line >= 0], minlength=len(starts))[: len(starts)]
 
 
-def _significant(buf: np.ndarray, sep: int) -> np.ndarray:
-    """Bytes that are surely not white space or the separator: a line with one is not blank."""
-    return (buf > 32) & (buf < 128) & (buf != sep)
+#: Bytes looked at in one go: bounds the temporary arrays (a few times this) on a large file.
+_BLOCK = 1 << 23
+
+
+def _is_utf8(raw: bytes, start: int) -> bool:
+    """Whether ``raw[start:]`` is UTF-8 text, decoded a block at a time (no copy of the whole)."""
+    import codecs
+
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(raw)[start:]
+    try:
+        for at in range(0, len(view), _BLOCK):
+            decoder.decode(view[at : at + _BLOCK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _per_line_counts(buf: np.ndarray, starts: np.ndarray, sep: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per line (lines start at ``starts``; bytes before the first are not counted): how many
+    separators, and how many bytes that may be white space (anything but a line end that is not
+    surely printable: a line with no other byte may be blank). A block at a time."""
+    seps = np.zeros(len(starts), dtype=np.int64)
+    plain = np.zeros(len(starts), dtype=np.int64)
+    for at in range(0, len(buf), _BLOCK):
+        block = buf[at : at + _BLOCK]
+        seps += _per_line(np.flatnonzero(block == sep) + at, starts)
+        maybe_space = ((block <= 32) | (block >= 128) | (block == sep)) & (block != 10)
+        plain += _per_line(np.flatnonzero(maybe_space) + at, starts)
+    return seps, plain
 
 
 def read_csv_fast(raw: bytes, shown: str) -> Chunk | None:
@@ -92,9 +120,7 @@ def read_csv_fast(raw: bytes, shown: str) -> Chunk | None:
     bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     if b'"' in raw or b"\x00" in raw or raw.count(b"\r") != raw.count(b"\r\n"):
         return None
-    try:
-        raw[bom:].decode("utf-8")
-    except UnicodeDecodeError:
+    if not _is_utf8(raw, bom):
         return None
     buf = np.frombuffer(raw, dtype=np.uint8)
     ends = np.flatnonzero(buf == 10)
@@ -128,17 +154,16 @@ def read_csv_fast(raw: bytes, shown: str) -> Chunk | None:
 
     # Which data lines are regular: one cell per column and something that is not white space.
     data_starts, data_stops = starts[first + 1 :], stops[first + 1 :]
-    count = _per_line(np.flatnonzero(buf == sep_byte), data_starts)
-    plain = ~_significant(buf, sep_byte)
-    plain[ends] = False  # a line end belongs to no line
-    solid = (data_stops - data_starts) - _per_line(np.flatnonzero(plain), data_starts)
+    count, plain = _per_line_counts(buf, data_starts, sep_byte)
+    solid = (data_stops - data_starts) - plain
     regular = (count == len(header) - 1) & (solid > 0)
     numbers = np.arange(first + 2, first + 2 + len(data_starts), dtype=np.int64)
 
     wanted = {name: header.index(name) for name in _NAMES if name in header}
     columns: dict[str, Any] = {}
+    body: Any
     if regular.all():
-        body = raw[int(data_starts[0]) :] if len(data_starts) else b""
+        body = memoryview(raw)[int(data_starts[0]) :] if len(data_starts) else b""
     else:
         pieces, at = [], int(data_starts[0])
         for k in np.flatnonzero(~regular).tolist():  # the runs of regular lines between the others
@@ -222,7 +247,7 @@ def read_json_fast(raw: bytes, shown: str) -> Chunk | None:
     return Chunk(shown, lines, columns)
 
 
-def _arrow_csv(body: bytes, sep: str, width: int, wanted: dict[str, int]) -> pa.Table:
+def _arrow_csv(body: Any, sep: str, width: int, wanted: dict[str, int]) -> pa.Table:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
