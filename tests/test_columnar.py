@@ -132,7 +132,7 @@ def json_files(draw) -> bytes:
         data = [{"rater": rater, "responses": answers[:3]}, {"rater": "Bo", "responses": answers[3:]}]
     else:
         data = [{"rater": rater, **answer} for answer in answers]
-    text = json.dumps(data, indent=draw(st.sampled_from([None, 2])))
+    text = draw(st.sampled_from(["", "\n\n", " \r\n"])) + json.dumps(data, indent=draw(st.sampled_from([None, 2])))
     if draw(st.integers(0, 9)) == 0:
         text = text.replace('"q1"', '"q{1}"')  # a brace inside a text
     return text.encode()

@@ -211,35 +211,34 @@ def read_json_fast(raw: bytes, shown: str) -> Chunk | None:
 
     Each response's line is where its ``{`` is: when the file has exactly one ``{`` per object
     (none inside a text), the braces found in the text are the objects, in order."""
-    import json
-
-    from .responses import COLUMNS, _json_int
+    from .responses import _DECODER, COLUMNS
 
     try:
         text = (raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw).decode("utf-8")
-        data = json.loads(text, parse_int=_json_int)
+        data = _DECODER.decode(text)
     except (ValueError, RecursionError):
         return None
     if type(data) is not dict or type(data.get("responses")) is not list:
         return None
     responses = data["responses"]
-    if any(type(v) in (dict, list) for k, v in data.items() if k != "responses"):
-        return None
-    if any(type(r) is not dict or any(type(v) in (dict, list) for v in r.values()) for r in responses):
-        return None
+    # One brace per object: nothing nested in a response or beside the list, no brace in a text.
     if text.count("{") != 1 + len(responses) or text.count("}") != 1 + len(responses):
+        return None
+    if not all(type(r) is dict for r in responses):
         return None
     columns: dict[str, Any] = {}
     for name in COLUMNS:
         default = data[name] if name in data and name in ("rater", "quiz", "timestamp") else _MISSING
         column = [r.get(name, default) for r in responses]
-        if not all(type(v) is str for v in column):
-            if not all(type(v) is str or v is _MISSING for v in column):
-                return None  # numbers, null, true/false: the line-by-line reader words them
+        kinds = set(map(type, column))
+        if not kinds <= {str}:
+            if not kinds <= {str, object}:
+                return None  # numbers, null, true/false, lists: the line-by-line reader words them
             column = [None if v is _MISSING else v for v in column]
         columns[name] = column
     lines = np.empty(len(responses), dtype=np.int64)
-    line, at = 1, text.index("{")
+    at = text.index("{")
+    line = 1 + text.count("\n", 0, at)
     for n in range(len(responses)):
         brace = text.index("{", at + 1)
         line += text.count("\n", at, brace)
