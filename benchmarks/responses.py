@@ -30,6 +30,8 @@ QUIZ = "cp1-customer-relations"
 ITEMS = [f"cp1-{n:02d}" for n in range(1, 17)]
 KEY = ["III", "I", "IV", "II", "III", "II", "I", "IV", "II", "III", "I", "IV", "III", "II", "IV", "I"]
 LEVELS = ["I", "II", "III", "IV"]
+#: What the ``raterkit`` command runs (the console script), with the code of the checkout on PYTHONPATH.
+ENTRY = "import sys; from raterkit.cli import main; sys.exit(main(sys.argv[1:]))"
 
 
 def ratings_of(n_raters: int, seed: int = 20261204) -> np.ndarray:
@@ -91,7 +93,7 @@ def run(python: str, cwd: Path, argv: list[str]) -> tuple[float, float, int]:
         "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, done.returncode)\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, python, "-m", "raterkit", *argv],
+        [sys.executable, "-c", code, python, "-c", ENTRY, *argv],
         cwd=cwd,
         capture_output=True,
         text=True,
