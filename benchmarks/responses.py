@@ -136,10 +136,11 @@ def main(argv: list[str] | None = None) -> int:
             failed |= after[2] != 0
             if args.before:
                 before = run(sys.executable, args.before.resolve(), argv_)
-                line += (
-                    f" {before[0]:>9.2f} {before[1]:>10.0f} {before[0] / after[0]:>8.1f}x {before[1] / after[1]:>6.1f}x"
-                )
-                line += "" if before[2] == 0 else f" (before: exit {before[2]})"
+                if before[2] == 0:
+                    line += f" {before[0]:>9.2f} {before[1]:>10.0f} {before[0] / after[0]:>8.1f}x"
+                    line += f" {before[1] / after[1]:>6.1f}x"
+                else:
+                    line += f"  (before: exit {before[2]}, it cannot read this input)"
             print(line + ("" if after[2] == 0 else f" (exit {after[2]})"), flush=True)
     return 1 if failed else 0
 

@@ -227,22 +227,26 @@ def read_json_fast(raw: bytes, shown: str) -> Chunk | None:
     if not all(type(r) is dict for r in responses):
         return None
     columns: dict[str, Any] = {}
+    n = len(responses)
+    keys = set().union(*responses)
     for name in COLUMNS:
         default = data[name] if name in data and name in ("rater", "quiz", "timestamp") else _MISSING
-        column = [r.get(name, default) for r in responses]
-        kinds = set(map(type, column))
+        if name not in keys:  # the rater and quiz of a quiz-page file: one value for every response
+            column = [default] * n
+            kinds = {type(default)} if n else set()
+        else:
+            column = [r.get(name, default) for r in responses]
+            kinds = set(map(type, column))
         if not kinds <= {str}:
             if not kinds <= {str, object}:
                 return None  # numbers, null, true/false, lists: the line-by-line reader words them
             column = [None if v is _MISSING else v for v in column]
         columns[name] = column
-    lines = np.empty(len(responses), dtype=np.int64)
-    at = text.index("{")
-    line = 1 + text.count("\n", 0, at)
-    for n in range(len(responses)):
-        brace = text.index("{", at + 1)
-        line += text.count("\n", at, brace)
-        lines[n], at = line, brace
+    # The line of each response's brace: the line ends before the outer object's brace, then
+    # those in the text between one brace and the next.
+    between = text.split("{")[1:-1]
+    head = text[: text.index("{")].count("\n") + 1
+    lines = np.cumsum([head, *(part.count("\n") for part in between)], dtype=np.int64)[1:]
     return Chunk(shown, lines, columns)
 
 

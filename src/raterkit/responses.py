@@ -9,6 +9,9 @@ Responses are long and tidy: one row per rater x item. The same data comes in tw
   in any order, header names in any case. Files saved by Excel load as they are: a UTF-8
   byte-order mark, CRLF line endings and ``;`` (or tab) separators are recognised, the
   separator being read off the header line. Other columns are ignored.
+* Parquet (``.parquet``, for archives): the CSV's columns, names in any case; numbers and
+  dates are read as text. Parquet has no lines, so rows are numbered from 1 and problems say
+  "row 12".
 * JSON, as the site exports it: ``{"rater": ..., "quiz": ..., "responses": [{"item": ...,
   "rating": ..., "timestamp": ...}, ...]}``, or a list of such objects. An object without
   ``responses`` is read as one response row carrying its own ``rater``, so a list of flat
@@ -40,6 +43,7 @@ import csv
 import difflib
 import io
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -284,20 +288,21 @@ def _shown_all(paths: list[Path]) -> dict[Path, str]:
     """:func:`shown_path` of many paths, resolving each folder once (a folder may hold
     thousands of response files)."""
     cwd = Path.cwd()
-    folders: dict[Path, Path | None] = {}
+    folders: dict[str, str | None] = {}
     out: dict[Path, str] = {}
     for path in paths:
-        parent = path.parent
+        text = str(path)
+        parent, name = os.path.split(text)
+        if not name or name in (".", ".."):
+            out[path] = shown_path(path)
+            continue
         if parent not in folders:
             try:
-                folders[parent] = (cwd / parent).resolve().relative_to(cwd.resolve())
+                folders[parent] = str((cwd / parent).resolve().relative_to(cwd.resolve()))
             except (ValueError, OSError, RuntimeError):
-                folders[parent] = None
+                folders[parent] = None  # shown_path's own fallback: the path as given
         where = folders[parent]
-        if not path.name:
-            out[path] = shown_path(path)
-        else:  # shown_path's own fallback when the folder is outside the working folder
-            out[path] = str(where / path.name) if where is not None else str(path)
+        out[path] = text if where is None else name if where == "." else f"{where}{os.sep}{name}"
     return out
 
 
