@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,7 +61,7 @@ class Chunk:
     that was unusable as read (its cells are None)."""
 
     path: str
-    lines: np.ndarray
+    lines: Any  # an array of line numbers, or a list (many small files are joined into one array)
     columns: dict[str, Any]
     pre: dict[int, Problem] = field(default_factory=dict)
     rows_not_lines: bool = False
@@ -246,7 +247,8 @@ def read_json_fast(raw: bytes, shown: str) -> Chunk | None:
     # those in the text between one brace and the next.
     between = text.split("{")[1:-1]
     head = text[: text.index("{")].count("\n") + 1
-    lines = np.cumsum([head, *(part.count("\n") for part in between)], dtype=np.int64)[1:]
+    lines = list(accumulate(part.count("\n") for part in between))
+    lines = [head + n for n in lines]
     return Chunk(shown, lines, columns)
 
 
@@ -372,6 +374,23 @@ def read_parquet(path: Path, shown: str) -> Chunk | Problem:
 # Checking every row
 
 
+def _joined_lines(chunks: Sequence[Chunk]) -> np.ndarray:
+    """Every chunk's line numbers in one array (runs of lists joined first: one array, not one
+    per small file)."""
+    pieces: list[np.ndarray] = [np.zeros(0, dtype=np.int64)]
+    pending: list[int] = []
+    for chunk in chunks:
+        if isinstance(chunk.lines, list):
+            pending += chunk.lines
+            continue
+        if pending:
+            pieces.append(np.array(pending, dtype=np.int64))
+            pending = []
+        pieces.append(np.asarray(chunk.lines, dtype=np.int64))
+    pieces.append(np.array(pending, dtype=np.int64))
+    return np.concatenate(pieces)
+
+
 @dataclass
 class Codes:
     """A column as codes into its distinct texts; -1 for a row with no cell (None)."""
@@ -449,7 +468,7 @@ def check(
     n = sum(len(c) for c in chunks)
     paths = [c.path for c in chunks]
     path_of = np.repeat(np.arange(len(chunks), dtype=np.int64), [len(c) for c in chunks])
-    line_of = np.concatenate([c.lines for c in chunks]) if chunks else np.zeros(0, dtype=np.int64)
+    line_of = _joined_lines(chunks)
     rows_not_lines = {c.path for c in chunks if c.rows_not_lines}
     offsets = np.cumsum([0] + [len(c) for c in chunks])
     pre: dict[int, Problem] = {}
