@@ -1,4 +1,4 @@
-"""Reading by column (raterkit.columnar) gives what reading row by row gives, problem for problem.
+"""Reading by column gives what reading row by row gives, problem for problem.
 
 ``read_responses`` reads plain CSV files with pyarrow and checks whole columns at once;
 ``_read_one_by_one`` is the row-at-a-time reader it replaced, kept as the reference. Generated
