@@ -144,6 +144,17 @@ files = st.lists(st.one_of(csv_files(), csv_files(), json_files()), min_size=1, 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(contents=files, mode=st.sampled_from(["catalog", "quiz", "levels"]))
 def test_generated_files_read_the_same_by_column_and_row_by_row(here, demo, contents, mode):
+    read_both_ways(here, demo, contents, mode)
+
+
+@pytest.mark.slow
+@settings(max_examples=2_000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(contents=files, mode=st.sampled_from(["catalog", "quiz", "levels"]))
+def test_many_more_generated_files_read_the_same_both_ways(here, demo, contents, mode):
+    read_both_ways(here, demo, contents, mode)
+
+
+def read_both_ways(here: Path, demo: Catalog, contents: list[bytes], mode: str) -> None:
     paths = []
     for n, body in enumerate(contents):
         path = here / f"f{n}.{'json' if body.lstrip()[:1] in (b'{', b'[') else 'csv'}"
