@@ -1303,25 +1303,41 @@ def _is_utf8(raw: bytes, start: int) -> bool:
     return True
 
 
-def _per_line_counts(buf: np.ndarray, starts: np.ndarray, sep: int) -> tuple[np.ndarray, np.ndarray]:
+def _per_line_counts(buf: np.ndarray, starts: np.ndarray, sep: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per line (lines start at ``starts``; bytes before the first are not counted): how many
-    separators, and how many bytes that may be white space (anything but a line end that is not
-    surely printable: a line with no other byte may be blank). A block at a time."""
+    separators, how many bytes that may be white space (anything but a line end that is not
+    surely printable: a line with no other byte may be blank) and how many double quotes. A
+    block at a time."""
     seps = np.zeros(len(starts), dtype=np.int64)
     plain = np.zeros(len(starts), dtype=np.int64)
+    quotes = np.zeros(len(starts), dtype=np.int64)
     for at in range(0, len(buf), _BLOCK):
         block = buf[at : at + _BLOCK]
         seps += _per_line(np.flatnonzero(block == sep) + at, starts)
         maybe_space = ((block <= 32) | (block >= 128) | (block == sep)) & (block != 10)
         plain += _per_line(np.flatnonzero(maybe_space) + at, starts)
-    return seps, plain
+        quotes += _per_line(np.flatnonzero(block == 34) + at, starts)
+    return seps, plain, quotes
+
+
+def _line_cells(line: str, sep: str) -> list[str] | None:
+    """The cells of one line read as a row of its own, as the csv module reads it, or None when
+    a quote could make the row run on over the next lines (an unclosed quoted cell) or is out
+    of place (text after a closing quote): those files are read line by line."""
+    if '"' not in line:
+        return line.split(sep)
+    try:
+        rows = list(csv.reader([line], delimiter=sep, strict=True))
+    except csv.Error:
+        return None
+    return rows[0] if len(rows) == 1 else None
 
 
 def _read_csv_fast(raw: bytes, shown: str) -> _Chunk | None:
     """The rows of a plain CSV file (see the module docstring), or None to read it line by line."""
 
     bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
-    if b'"' in raw or b"\x00" in raw or raw.count(b"\r") != raw.count(b"\r\n"):
+    if b"\x00" in raw or raw.count(b"\r") != raw.count(b"\r\n"):
         return None
     if not _is_utf8(raw, bom):
         return None
@@ -1344,8 +1360,8 @@ def _read_csv_fast(raw: bytes, shown: str) -> _Chunk | None:
         return None
     header_text = raw[starts[first] : stops[first]].decode("utf-8").removesuffix("\r")
     sep = _separator(header_text)
-    cells = header_text.split(sep)
-    if not any(cell.strip() for cell in cells):
+    cells = _line_cells(header_text, sep)
+    if cells is None or not any(cell.strip() for cell in cells):
         return None
     header = [cell.strip().lower() for cell in cells]
     while header and not header[-1]:
@@ -1357,9 +1373,9 @@ def _read_csv_fast(raw: bytes, shown: str) -> _Chunk | None:
 
     # Which data lines are regular: one cell per column and something that is not white space.
     data_starts, data_stops = starts[first + 1 :], stops[first + 1 :]
-    count, plain = _per_line_counts(buf, data_starts, sep_byte)
+    count, plain, quotes = _per_line_counts(buf, data_starts, sep_byte)
     solid = (data_stops - data_starts) - plain
-    regular = (count == len(header) - 1) & (solid > 0)
+    regular = (count == len(header) - 1) & (solid > 0) & (quotes == 0)
     numbers = np.arange(first + 2, first + 2 + len(data_starts), dtype=np.int64)
 
     wanted = {name: header.index(name) for name in _NAMES if name in header}
@@ -1390,7 +1406,9 @@ def _read_csv_fast(raw: bytes, shown: str) -> _Chunk | None:
     odd = _Chunk(shown, np.zeros(0, dtype=np.int64), {name: [] for name in _NAMES})
     odd_lines: list[int] = []
     for s, e, number in zip(data_starts[~regular].tolist(), data_stops[~regular].tolist(), numbers[~regular].tolist()):
-        row = raw[s:e].decode("utf-8").removesuffix("\r").split(sep)
+        row = _line_cells(raw[s:e].decode("utf-8").removesuffix("\r"), sep)
+        if row is None:
+            return None  # a quote that may run on over other lines: the line-by-line reader says
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(header) and not any(cell.strip() for cell in row[len(header) :]):
