@@ -38,13 +38,14 @@ Which scale the ratings are on:
 How a million rows are read in seconds, every rule above kept:
 
 * **Reading.** A CSV file goes to pyarrow's CSV reader (multi-threaded C++) when it is plain:
-  UTF-8 throughout, no double quote anywhere, no carriage return except in CRLF line ends, no
-  NUL, no line longer than a response row can be, and a header the reader accepts. Each such
-  line is exactly one row, so every row keeps its line number. Lines that do not have one cell
-  per column (blank lines, Excel's rows of empty cells, rows with a cell too many or too few)
-  are read one by one, as before. Any other file (quoted cells, stray quotes, bad bytes, huge
-  lines) is read line by line by ``_read_file``, which pins every problem to its line; its
-  rows then join the others. JSON files as the quiz page writes them (one rater, a list of
+  UTF-8 throughout, no carriage return except in CRLF line ends, no NUL, no line longer than a
+  response row can be, a header the reader accepts, and every quote closed on its own line.
+  Each line is then exactly one row, so every row keeps its line number. pyarrow reads the
+  lines that have one cell per column and no quote; the others (blank lines, Excel's rows of
+  empty cells, rows with a cell too many or too few, rows with a quoted cell) are read one by
+  one with the csv module, as before. Any other file (a quote that may run on over lines,
+  bad bytes, huge lines) is read line by line by ``_read_file``, which pins every problem to
+  its line; its rows then join the others. JSON files as the quiz page writes them (one rater, a list of
   responses, every cell text, one brace per object) are read in one pass each, the line of
   each response found from its brace; other JSON goes line by line too. Parquet files
   (archives) are read with pyarrow; their rows are numbered from 1 and their problems say
