@@ -321,3 +321,15 @@ def test_a_folder_reads_parquet_files_beside_csv_and_json(here, demo):
         ("Bo", "mixed/b.csv"),
         ("Cy", "mixed/c.json"),
     ]
+
+
+def test_a_stray_quote_before_thousands_of_lines_loses_none_of_them(here, demo):
+    # The quote opens a cell that runs on past the csv module's field limit (131,072 characters):
+    # that row is skipped and reading goes on from the next line, not from where the csv module
+    # gave up (which once lost the ~3,000 rows in between without a word).
+    rows = [f"rater{n:05d}-with-a-longish-name,q{n % 5 + 1},I" for n in range(4_000)]
+    rows[10] = '"Stray,q1,I'
+    (here / "stray.csv").write_text("rater,item,rating\n" + "\n".join(rows) + "\n")
+    rs = same_both_ways(["stray.csv"], catalog=demo)
+    assert (rs.read, rs.kept, rs.skipped) == (4_000, 3_999, 1)
+    assert rs.problems[0].headline().startswith("stray.csv:12: this row cannot be read as CSV (field larger than")

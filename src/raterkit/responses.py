@@ -522,7 +522,7 @@ def _csv_rows(
                 yield offset + start, offset + end, cells
             return
         except csv.Error as exc:
-            failed = max(at + reader.line_num, end + 1)
+            failed = end + 1  # the next line: the lines the reader ran on over are read again
             out.append(
                 _unusable(
                     shown,
