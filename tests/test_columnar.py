@@ -333,3 +333,12 @@ def test_a_stray_quote_before_thousands_of_lines_loses_none_of_them(here, demo):
     rs = same_both_ways(["stray.csv"], catalog=demo)
     assert (rs.read, rs.kept, rs.skipped) == (4_000, 3_999, 1)
     assert rs.problems[0].headline().startswith("stray.csv:12: this row cannot be read as CSV (field larger than")
+
+
+def test_a_parquet_file_that_unpacks_to_too_much_is_refused_before_it_is_read(here, demo, monkeypatch):
+    write_parquet(here / "big.parquet", rater=["Ana"] * 1_000, item=["q1"] * 1_000, rating=["I"] * 1_000)
+    monkeypatch.setattr(responses_module, "MAX_PARQUET_BYTES", 10)
+    rs = read_responses(["big.parquet"], demo)
+    assert rs.read == 0
+    assert rs.problems[0].headline().startswith("big.parquet: the file unpacks to ")
+    assert "more than raterkit reads from one file (0 MB)" in rs.problems[0].message

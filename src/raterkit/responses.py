@@ -417,6 +417,8 @@ def _separator(header_line: str) -> str:
 
 #: A response row longer than this is skipped with a message (a real row is a few dozen characters).
 MAX_ROW_CHARS = 10_000
+#: A Parquet file whose data unpacks to more than this is refused (a million ratings take about 70 MB).
+MAX_PARQUET_BYTES = 2**30
 #: Cells that never hold a line break: one that does was swallowed by a stray quote.
 _ONE_LINE_CELLS = ("item", "rating", "quiz", "timestamp")
 
@@ -1533,13 +1535,28 @@ def _read_parquet(path: Path, shown: str) -> _Chunk | Problem:
     """The rows of a Parquet file (the CSV's columns, names in any case), numbered from 1."""
 
     try:
-        table = pq.read_table(path)
+        archive = pq.ParquetFile(path)
+        meta = archive.metadata
+        unpacked = sum(meta.row_group(g).total_byte_size for g in range(meta.num_row_groups))
+        if unpacked > MAX_PARQUET_BYTES:  # a small file may unpack to far more than memory holds
+            return Problem(
+                shown,
+                None,
+                "",
+                f"the file unpacks to {unpacked / 2**20:,.0f} MB, more than raterkit reads from one "
+                f"file ({MAX_PARQUET_BYTES // 2**20:,} MB)",
+                "Split the archive into smaller files (by year or by quiz) and name their folder.",
+            )
+        found = archive.schema_arrow.names
+        wanted = [name for name in found if name.strip().lower() in _NAMES]
+        table = archive.read(columns=wanted)
     except (OSError, pa.ArrowException) as exc:
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
         return Problem(
             shown,
             None,
             "",
-            f"the file cannot be read as Parquet ({str(exc).splitlines()[0][:200]})",
+            f"the file cannot be read as Parquet ({reason})",
             "Write the file again with pandas (DataFrame.to_parquet) or pyarrow, or save the responses as CSV.",
         )
     names = {name.strip().lower(): name for name in reversed(table.column_names)}
@@ -1550,7 +1567,7 @@ def _read_parquet(path: Path, shown: str) -> _Chunk | Problem:
             shown,
             None,
             "",
-            f"the file has no {listed} column{'s' if len(missing) > 1 else ''} (found: {', '.join(table.column_names)})",
+            f"the file has no {listed} column{'s' if len(missing) > 1 else ''} (found: {', '.join(found)})",
             "A response file has the columns rater, item and rating (and optionally quiz and timestamp).",
         )
     columns: dict[str, Any] = {}
