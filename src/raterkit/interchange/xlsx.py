@@ -1,0 +1,183 @@
+"""Tables as an Excel workbook (.xlsx) and back: formula-safe, the same bytes every time.
+
+Writing: every cell is text (``t="s"``), never a formula; text that a spreadsheet could take for
+a formula (it begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) also gets Excel's
+quote-prefix style, so editing the cell keeps it text. The zip's dates and the document's
+created/modified times are fixed, so export -> import -> export gives identical files.
+
+Reading: openpyxl in read-only mode (defusedxml installed, so XML entity tricks are refused),
+values only; a cell holding a formula is a problem named by its cell: raterkit never evaluates.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import io
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from ..csvcells import FORMULA_START
+from ..errors import Problem
+from .sheets import NOTES, ReadTable, Table
+
+__all__ = ["read", "write"]
+
+ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+FIXED_TIME = "2000-01-01T00:00:00Z"
+_WIDTHS = {"statement": 90, "value": 80, "behaviour": 70, "rationale": 70, "definition": 50, "expectations": 50}
+
+
+def write(tables: list[Table], kind: str) -> bytes:
+    """The workbook of ``tables`` (plus a Notes sheet on the layout of ``kind``), as bytes."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    notes = book.active
+    assert notes is not None  # a new workbook always has one sheet
+    notes.title = "Notes"
+    notes.column_dimensions["A"].width = 120
+    for line in NOTES[kind]:
+        notes.append([line])
+        notes.cell(notes.max_row, 1).alignment = Alignment(wrap_text=True, vertical="top")
+    notes["A1"].font = Font(bold=True)
+    for table in tables:
+        sheet = book.create_sheet(table.name)
+        sheet.append(table.header)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        for i, name in enumerate(table.header, start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(name, 18)
+        for r, row in enumerate(table.rows, start=2):
+            for c, text in enumerate(row, start=1):
+                if text == "":
+                    continue
+                cell = sheet.cell(r, c)
+                cell.value = text
+                cell.data_type = "s"  # openpyxl takes text beginning with '=' for a formula
+                if text.startswith(FORMULA_START):
+                    cell.quotePrefix = True
+    book.properties.creator = "raterkit"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return _fixed(buffer.getvalue())
+
+
+def _fixed(data: bytes) -> bytes:
+    """The zip rewritten with fixed entry dates and fixed created/modified times: the same bytes every run."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for entry in source.infolist():
+            content = source.read(entry.filename)
+            if entry.filename == "docProps/core.xml":
+                content = re.sub(
+                    rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    rb"\g<1>" + FIXED_TIME.encode() + rb"\3",
+                    content,
+                )
+            info = zipfile.ZipInfo(entry.filename, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, content)
+    return out.getvalue()
+
+
+def _safety_problems(path: Path, shown: str) -> list[Problem]:
+    """The interchange safety check (zip bombs, entity bombs) when raterkit has it; the one call before opening.
+    TODO: call raterkit.interchange.intake.check_workbook directly once it is on main."""
+    try:
+        intake = importlib.import_module("raterkit.interchange.intake")
+    except ImportError:
+        return []
+    check = getattr(intake, "check_workbook", None)
+    return list(check(path)) if check is not None else []
+
+
+def _text(value: Any) -> str:
+    """A cell's value as the text a person typed: whole numbers without '.0', dates as ISO dates."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+        return value.date().isoformat()
+    if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
+        return value.isoformat() if not isinstance(value, datetime.timedelta) else str(value)
+    return str(value)
+
+
+def read(path: Path, shown: str) -> tuple[list[ReadTable], list[Problem]]:
+    """Every sheet of the workbook at ``path`` as text tables, and the problems (formulas, unreadable file)."""
+    problems = _safety_problems(path, shown)
+    if problems:
+        return [], problems
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=False, keep_links=False)
+    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+        return [], [
+            Problem(
+                shown,
+                None,
+                "",
+                f"not an Excel workbook raterkit can read ({type(exc).__name__})",
+                "Save the file from Excel or LibreOffice as an Excel workbook (.xlsx).",
+            )
+        ]
+    tables: list[ReadTable] = []
+    try:
+        for sheet in book.worksheets:
+            name = sheet.title
+
+            def locate(row: int, column: int, name: str = name) -> tuple[str, int | None]:
+                return f"{shown}:{name}!{get_column_letter(column + 1)}{row}", None
+
+            rows: list[tuple[int, list[str]]] = []
+            header: list[str] = []
+            for number, cells in enumerate(sheet.iter_rows(), start=1):
+                values: list[str] = []
+                for column, cell in enumerate(cells):
+                    kind = getattr(cell, "data_type", "n")
+                    if kind == "f":
+                        where, _ = locate(number, column)
+                        problems.append(
+                            Problem(
+                                where,
+                                None,
+                                header[column] if number > 1 and column < len(header) else "",
+                                "this cell holds a formula; raterkit reads values and never runs formulas",
+                                "Type the text itself, or copy the cells and paste them back as values only.",
+                            )
+                        )
+                        values.append("")
+                        continue
+                    if kind == "e":
+                        where, _ = locate(number, column)
+                        problems.append(
+                            Problem(
+                                where,
+                                None,
+                                header[column] if number > 1 and column < len(header) else "",
+                                f"this cell holds an error value ({cell.value})",
+                                "Type the text itself.",
+                            )
+                        )
+                        values.append("")
+                        continue
+                    values.append(_text(cell.value))
+                if number == 1:
+                    header = values
+                else:
+                    rows.append((number, values))
+            tables.append(ReadTable(name, header, rows, locate))
+    finally:
+        book.close()
+    return tables, problems
