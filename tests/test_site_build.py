@@ -42,6 +42,27 @@ def test_every_framework_has_its_pages(seed_site, catalog):
         assert (seed_site / page).exists(), page
 
 
+def test_each_overview_page_offers_its_case_package_and_spreadsheet(seed_site, catalog, tmp_path):
+    from raterkit.interchange import case, sheets, xlsx
+
+    for fw in catalog.frameworks.values():
+        page = seed_site / "frameworks" / fw.id / "index.html"
+        html = page.read_text(encoding="utf-8")
+        (block,) = re.findall(r'<ul class="rk-downloads">(.*?)</ul>', html, re.DOTALL)
+        links = re.findall(r'<li><a href="([^"]+)" download>([^<]+)</a>, ([^<]+)</li>', block)
+        assert [text for _, text, _ in links] == ["Spreadsheet (Excel workbook, .xlsx)", "CASE 1.0 package (JSON)"]
+        files = {}
+        for href, _, size in links:
+            target = (page.parent / href).resolve()
+            assert target.is_file(), href
+            assert re.fullmatch(r"\d+ (bytes|KB)|\d+\.\d MB", size)
+            files[target.suffix] = target
+        tables, problems = xlsx.read(files[".xlsx"], files[".xlsx"].name)
+        assert problems == []
+        assert sheets.framework_from_tables(tables, "downloaded") == (fw, [])
+        assert case.from_package(json.loads(files[".json"].read_text(encoding="utf-8"))) == fw
+
+
 def test_generated_pages_are_not_written_into_docs():
     assert sorted(p.name for p in (ROOT / "docs").rglob("*.md")) == sorted(
         p.name for p in (ROOT / "docs").rglob("*.md") if not str(p.relative_to(ROOT / "docs")).startswith("frameworks")

@@ -7,6 +7,9 @@ cell is named: ``FILE.xlsx:Statements!D12`` or ``folder/statements.csv:12``).
 
 What the model holds and the main sheets do not show (placeholders, a plan element's facts)
 rides in the ``Extras`` sheet as JSON, so a round trip loses nothing.
+
+One cohesive job: the spreadsheet layout, both ways. Writing and reading share the sheet and
+column names and stay in one module so the two directions cannot drift apart.
 """
 
 from __future__ import annotations
