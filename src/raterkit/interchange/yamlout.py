@@ -15,7 +15,11 @@ from ..model import IMPLICIT_CRITERION_ID, IMPLICIT_CRITERION_LABEL, Framework, 
 __all__ = ["framework_yaml", "quiz_yaml"]
 
 
-class _Dumper(yaml.SafeDumper):
+# libyaml's emitter when PyYAML has it: twenty times faster on a large framework.
+_Base: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Dumper(_Base):  # type: ignore[valid-type,misc]
     """Text holding line breaks as a literal block (``|``), which reads as it will show."""
 
 
