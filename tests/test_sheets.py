@@ -222,21 +222,15 @@ def test_every_problem_is_named_by_its_cell_and_nothing_is_written(
     out = tmp_path / "bad.yaml"
     assert main(["import", "xlsx", str(book), "-o", str(out)]) == 1
     err = capsys.readouterr().err
-    assert "bad.xlsx:Statements!D8: statement: this cell holds a formula" in err
-    assert not out.exists()
-    # the formula is refused first; without it, every other problem at once
-    bad["Statements"][-1] = ["service", "care", 1, "Fine."]
-    _workbook(book, bad)
-    assert main(["import", "xlsx", str(book), "-o", str(out)]) == 1
-    err = capsys.readouterr().err
     for expected in (
+        "bad.xlsx:Statements!D8: statement: this cell holds a formula",
         "bad.xlsx:Scale!A4: level: 'bad id' is not a valid id",
         "bad.xlsx:Statements!C5: level: '3' is not a level of the scale (1, 2)",
         "bad.xlsx:Statements!A6: competency: 'sales' is not a competency of the Competencies sheet",
         "bad.xlsx:Statements!B7: criterion: 'tone' is not a criterion of competency 'service' (speed, care)",
     ):
         assert expected in err
-    assert "raterkit import xlsx: 4 problems in bad.xlsx, so nothing was written" in err
+    assert "raterkit import xlsx: 5 problems in bad.xlsx, so nothing was written" in err
     assert "Traceback" not in err
     assert not out.exists()
 
@@ -288,3 +282,48 @@ def test_a_quiz_problem_points_at_its_cell(tmp_path: Path, monkeypatch: pytest.M
     assert "q.xlsx:Items!G2: reference: 'nope' is not a level of this scale" in err
     assert "q.xlsx:Items!I2: cites" in err
     assert not (tmp_path / "q.yaml").exists()
+
+
+def test_csv_problems_name_file_line_and_column(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    framework = _load(ROOT / "frameworks" / "customer-service-rubric.yaml")
+    folder = tmp_path / "fw"
+    assert main(["export", "csv", str(ROOT / "frameworks" / "customer-service-rubric.yaml"), "-o", str(folder)]) == 0
+    statements = (folder / "statements.csv").read_text(encoding="utf-8-sig").splitlines()
+    # a statement over two lines first, so the next row starts on a later line than its number
+    rows = [statements[0], 'customer-service,responsiveness,needs-improvement,"Two\nlines."', *statements[1:]]
+    rows.append("customer-service,responsiveness,excellent,Not a level.")
+    (folder / "statements.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (folder / "scale.csv").write_text("level,label,colour\nneeds-improvement,Needs Improvement,red\n", encoding="utf-8")
+    out = tmp_path / "fw.yaml"
+    assert main(["import", "csv", str(folder), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    last_line = len(rows) + 1  # the two-line statement takes two lines
+    assert f"fw/statements.csv:{last_line}: level: 'excellent' is not a level of the scale" in err
+    assert "fw/scale.csv:1: colour: 'colour' is not a column of sheet 'Scale'" in err
+    assert not out.exists()
+    assert framework.id == "customer-service-rubric"
+
+
+def test_a_missing_sheet_and_a_cell_without_a_column_are_named(tmp_path: Path, capsys) -> None:
+    book = tmp_path / "part.xlsx"
+    rows = {name: [list(r) for r in GOOD[name]] for name in ("Framework", "Scale", "Statements")}
+    rows["Scale"][1].append("stray")
+    _workbook(book, rows)
+    assert main(["import", "xlsx", str(book), "-o", str(tmp_path / "part.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "there is no sheet named 'Competencies'" in err and "there is no sheet named 'Extras'" in err
+    _workbook(book, {**GOOD, "Scale": [*GOOD["Scale"], ["3", "Expert", "stray"]]})
+    assert main(["import", "xlsx", str(book), "-o", str(tmp_path / "part.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "part.xlsx:Scale!C4: this cell is in a column without a name" in err
+
+
+def test_a_quiz_bank_in_csv_re_exports_byte_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert main(["export", "csv", "quiz/ita-customer-service-element.yaml", "-o", str(first)]) == 0
+    assert main(["import", "csv", str(first), "-o", str(tmp_path / "q.yaml")]) == 0
+    assert main(["export", "csv", str(tmp_path / "q.yaml"), "-o", str(second)]) == 0
+    for name in ("quiz.csv", "items.csv"):
+        assert (first / name).read_bytes() == (second / name).read_bytes()

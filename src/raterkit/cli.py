@@ -895,8 +895,9 @@ def cmd_import_sheets(args: argparse.Namespace) -> int:
             )
             return 2
         names = [p.name for p in source.iterdir()]
-        found = [n[: -len(".csv")] for n in names if n.endswith(".csv")]
-        layout = sheets.FRAMEWORK_SHEETS if sheets.kind_of(found) == "framework" else sheets.QUIZ_SHEETS
+        present = [n[: -len(".csv")] for n in names if n.endswith(".csv")]
+        kind = sheets.kind_of(present)
+        layout = {"framework": sheets.FRAMEWORK_SHEETS, "quiz": sheets.QUIZ_SHEETS}.get(kind or "", {})
         tables, problems = csvsheets.read(source, shown, list(layout))
     kind = sheets.kind_of([t.name for t in tables])
     if kind is None and not problems:
@@ -906,19 +907,22 @@ def cmd_import_sheets(args: argparse.Namespace) -> int:
             "has Quiz and Items. Start from 'raterkit export xlsx --template'.",
         )
         return 1
-    text = ""
-    if not problems and kind == "framework":
-        framework, problems = sheets.framework_from_tables(tables, shown)
-        if framework is not None:
+    # Cells the reader refused (formulas) are read as their text, so every other problem is found too.
+    text = what = ""
+    if kind == "framework":
+        framework, found = sheets.framework_from_tables(tables, shown)
+        problems += found
+        if framework is not None and not problems:
             text = yamlout.framework_yaml(framework)
             with tempfile.TemporaryDirectory() as folder:
                 check = Path(folder) / "framework.yaml"
                 check.write_text(text, encoding="utf-8")
                 _, problems = load_framework(check)
             what = f"framework {framework.id}"
-    elif not problems:
-        quiz, problems, rows_of = sheets.quiz_from_tables(tables, shown)
-        if quiz is not None:
+    elif kind == "quiz":
+        quiz, found, rows_of = sheets.quiz_from_tables(tables, shown)
+        problems += found
+        if quiz is not None and not problems:
             text = yamlout.quiz_yaml(quiz)
             _, problems = _checked_quiz(command, text, shown, args)
             problems = _on_cells(problems, tables, rows_of)

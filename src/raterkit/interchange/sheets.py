@@ -238,9 +238,9 @@ def _number(value: float) -> str:
 def kind_of(names: list[str]) -> str | None:
     """'framework' or 'quiz' from a workbook's sheet names (any case), or None when it is neither."""
     folded = {n.casefold() for n in names}
-    if {"statements", "scale"} <= folded:
+    if folded & {"framework", "scale", "competencies", "statements"}:
         return "framework"
-    if "items" in folded:
+    if folded & {"quiz", "items"}:
         return "quiz"
     return None
 
@@ -253,17 +253,19 @@ class _Reader:
 
     def __init__(self, tables: list[ReadTable], layout: dict[str, list[str]], source: str):
         self.problems: list[Problem] = []
+        self.blocking = False  # a sheet or a column is missing: reading on would only add noise
         self.tables: dict[str, ReadTable] = {}
         by_name = {t.name.casefold(): t for t in tables}
         for name, columns in layout.items():
             table = by_name.get(name.casefold())
             if table is None:
+                self.blocking = True
                 self.problems.append(
                     Problem(
                         source,
                         None,
                         "",
-                        f"there is no sheet named '{name}'",
+                        f"there is no sheet named '{name}' (as CSV: no file {name.casefold()}.csv)",
                         f"The layout has the sheets {', '.join(layout)}; start from 'raterkit export xlsx --template'.",
                     )
                 )
@@ -276,6 +278,7 @@ class _Reader:
         path, line = table.locate(table.header_row, 0)
         for column in columns:
             if column not in names:
+                self.blocking = True
                 self.problems.append(
                     Problem(
                         path,
@@ -307,6 +310,18 @@ class _Reader:
         out = []
         for number, cells in table.rows:
             row = {name: cells[i] if i < len(cells) else "" for i, name in enumerate(names) if name}
+            for i, cell in enumerate(cells):
+                if cell.strip() and (i >= len(names) or not names[i]):
+                    path, line = table.locate(number, i)
+                    self.problems.append(
+                        Problem(
+                            path,
+                            line,
+                            "",
+                            "this cell is in a column without a name, so raterkit would ignore it",
+                            f"Move it into one of the columns ({', '.join(h for h in table.header if h)}), or delete it.",
+                        )
+                    )
             if any(v.strip() for v in row.values()):
                 out.append((number, row))
         return out
@@ -393,7 +408,7 @@ def _model_message(exc: ValidationError) -> str:
 def framework_from_tables(tables: list[ReadTable], source: str) -> tuple[Framework | None, list[Problem]]:
     """A framework from its sheets, or None and every problem found, each naming its cell."""
     r = _Reader(tables, FRAMEWORK_SHEETS, source)
-    if r.problems:
+    if r.blocking:
         return None, r.problems
     head = r.fields("Framework", FRAMEWORK_FIELDS, ("guidance",))
     data: dict[str, Any] = {}
@@ -641,7 +656,7 @@ def quiz_from_tables(tables: list[ReadTable], source: str) -> tuple[Quiz | None,
     Cross-references (frameworks, levels, cited addresses) are the quiz loader's to check."""
     r = _Reader(tables, QUIZ_SHEETS, source)
     rows_of: dict[int, int] = {}
-    if r.problems:
+    if r.blocking:
         return None, r.problems, rows_of
     head = r.fields("Quiz", QUIZ_FIELDS, ())
     data: dict[str, Any] = {}

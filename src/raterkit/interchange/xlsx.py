@@ -7,6 +7,7 @@ created/modified times are fixed, so export -> import -> export gives identical 
 
 Reading: openpyxl in read-only mode (defusedxml installed, so XML entity tricks are refused),
 values only; a cell holding a formula is a problem named by its cell: raterkit never evaluates.
+(The formula's text stands in for the cell's value, so the layout's checks still find every other problem.)
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def _safety_problems(path: Path, shown: str) -> list[Problem]:
     except ImportError:
         return []
     check = getattr(intake, "check_workbook", None)
-    return list(check(path)) if check is not None else []
+    return list(check(path, shown=shown)) if check is not None else []
 
 
 def _text(value: Any) -> str:
@@ -157,7 +158,7 @@ def read(path: Path, shown: str) -> tuple[list[ReadTable], list[Problem]]:
                                 "Type the text itself, or copy the cells and paste them back as values only.",
                             )
                         )
-                        values.append("")
+                        values.append(_text(getattr(cell.value, "text", cell.value)))  # the formula's text
                         continue
                     if kind == "e":
                         where, _ = locate(number, column)
@@ -170,7 +171,7 @@ def read(path: Path, shown: str) -> tuple[list[ReadTable], list[Problem]]:
                                 "Type the text itself.",
                             )
                         )
-                        values.append("")
+                        values.append(_text(cell.value))
                         continue
                     values.append(_text(cell.value))
                 if number == 1:
