@@ -63,6 +63,26 @@ def synthetic(statements: int, words: int, seed: int) -> Framework:
     )
 
 
+def compare_readers(framework: Framework) -> None:
+    """openpyxl (what raterkit uses: it shows formulas) beside python-calamine, when that is installed."""
+    with tempfile.TemporaryDirectory() as folder:
+        book = Path(folder) / "big.xlsx"
+        book.write_bytes(xlsx.write(sheets.framework_tables(framework), "framework"))
+        start = time.perf_counter()
+        xlsx.read(book, book.name)
+        print(f"reading every sheet in process: openpyxl (read-only) {time.perf_counter() - start:.2f} s", end="")
+        try:
+            import python_calamine  # not a dependency: pip install python-calamine to compare
+        except ImportError:
+            print("; python-calamine not installed")
+            return
+        start = time.perf_counter()
+        workbook = python_calamine.CalamineWorkbook.from_path(str(book))
+        for name in workbook.sheet_names:
+            workbook.get_sheet_by_name(name).to_python()
+        print(f", python-calamine {time.perf_counter() - start:.2f} s (values only: it cannot show a formula)")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--statements", type=int, default=10_000)
@@ -94,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"workbook: {count:,} statements, {size:.1f} MB (written in {written:.2f} s)")
     print(f"raterkit import xlsx: {elapsed:.2f} s wall clock, peak memory {peak:.0f} MiB (goals: < 10 s, < 500 MB)")
     print(f"imported framework equals the original: {same}")
+    compare_readers(framework)
     return 0 if same else 1
 
 
