@@ -327,3 +327,20 @@ def test_a_quiz_bank_in_csv_re_exports_byte_identical(tmp_path: Path, monkeypatc
     assert main(["export", "csv", str(tmp_path / "q.yaml"), "-o", str(second)]) == 0
     for name in ("quiz.csv", "items.csv"):
         assert (first / name).read_bytes() == (second / name).read_bytes()
+
+
+def test_a_workbook_declaring_xml_entities_is_refused_in_plain_words(tmp_path: Path, capsys) -> None:
+    framework = _load(ROOT / "frameworks" / "customer-service-rubric.yaml")
+    data = xlsx.write(sheets.framework_tables(framework), "framework")
+    bomb = tmp_path / "bomb.xlsx"
+    entities = b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(bomb, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet5.xml":
+                content = content.replace(b"<worksheet", entities + b"<worksheet", 1).replace(b"<t>", b"<t>&b;", 1)
+            target.writestr(info, content)
+    assert main(["import", "xlsx", str(bomb), "-o", str(tmp_path / "bomb.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "bomb.xlsx: this workbook declares XML entities, which raterkit refuses" in err
+    assert "Traceback" not in err and not (tmp_path / "bomb.yaml").exists()

@@ -119,66 +119,90 @@ def read(path: Path, shown: str) -> tuple[list[ReadTable], list[Problem]]:
     if problems:
         return [], problems
     from openpyxl import load_workbook
-    from openpyxl.utils import get_column_letter
 
     try:
         book = load_workbook(path, read_only=True, data_only=False, keep_links=False)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        return [], [
-            Problem(
+        return [], [_unreadable(shown, exc)]
+    try:
+        return _tables(book, shown, problems), problems
+    except Exception as exc:  # read-only mode parses each sheet as it is read
+        return [], [_unreadable(shown, exc)]
+    finally:
+        book.close()
+
+
+def _unreadable(shown: str, exc: BaseException) -> Problem:
+    """Why a workbook cannot be read, in words: XML entity tricks (refused by defusedxml), or not a workbook."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if type(cause).__module__.startswith("defusedxml"):
+            return Problem(
                 shown,
                 None,
                 "",
-                f"not an Excel workbook raterkit can read ({type(exc).__name__})",
-                "Save the file from Excel or LibreOffice as an Excel workbook (.xlsx).",
+                "this workbook declares XML entities, which raterkit refuses (they can make a small file "
+                "expand to gigabytes)",
+                "Open it in Excel or LibreOffice and save it again as an Excel workbook (.xlsx); "
+                "a spreadsheet program never writes them.",
             )
-        ]
+        cause = cause.__cause__ or cause.__context__
+    return Problem(
+        shown,
+        None,
+        "",
+        f"not an Excel workbook raterkit can read ({type(exc).__name__})",
+        "Save the file from Excel or LibreOffice as an Excel workbook (.xlsx).",
+    )
+
+
+def _tables(book: Any, shown: str, problems: list[Problem]) -> list[ReadTable]:
+    """Every sheet as a text table; formula and error cells are added to ``problems``."""
+    from openpyxl.utils import get_column_letter
+
     tables: list[ReadTable] = []
-    try:
-        for sheet in book.worksheets:
-            name = sheet.title
+    for sheet in book.worksheets:
+        name = sheet.title
 
-            def locate(row: int, column: int, name: str = name) -> tuple[str, int | None]:
-                return f"{shown}:{name}!{get_column_letter(column + 1)}{row}", None
+        def locate(row: int, column: int, name: str = name) -> tuple[str, int | None]:
+            return f"{shown}:{name}!{get_column_letter(column + 1)}{row}", None
 
-            rows: list[tuple[int, list[str]]] = []
-            header: list[str] = []
-            for number, cells in enumerate(sheet.iter_rows(), start=1):
-                values: list[str] = []
-                for column, cell in enumerate(cells):
-                    kind = getattr(cell, "data_type", "n")
-                    if kind == "f":
-                        where, _ = locate(number, column)
-                        problems.append(
-                            Problem(
-                                where,
-                                None,
-                                header[column] if number > 1 and column < len(header) else "",
-                                "this cell holds a formula; raterkit reads values and never runs formulas",
-                                "Type the text itself, or copy the cells and paste them back as values only.",
-                            )
+        rows: list[tuple[int, list[str]]] = []
+        header: list[str] = []
+        for number, cells in enumerate(sheet.iter_rows(), start=1):
+            values: list[str] = []
+            for column, cell in enumerate(cells):
+                kind = getattr(cell, "data_type", "n")
+                if kind == "f":
+                    where, _ = locate(number, column)
+                    problems.append(
+                        Problem(
+                            where,
+                            None,
+                            header[column] if number > 1 and column < len(header) else "",
+                            "this cell holds a formula; raterkit reads values and never runs formulas",
+                            "Type the text itself, or copy the cells and paste them back as values only.",
                         )
-                        values.append(_text(getattr(cell.value, "text", cell.value)))  # the formula's text
-                        continue
-                    if kind == "e":
-                        where, _ = locate(number, column)
-                        problems.append(
-                            Problem(
-                                where,
-                                None,
-                                header[column] if number > 1 and column < len(header) else "",
-                                f"this cell holds an error value ({cell.value})",
-                                "Type the text itself.",
-                            )
+                    )
+                    values.append(_text(getattr(cell.value, "text", cell.value)))  # the formula's text
+                    continue
+                if kind == "e":
+                    where, _ = locate(number, column)
+                    problems.append(
+                        Problem(
+                            where,
+                            None,
+                            header[column] if number > 1 and column < len(header) else "",
+                            f"this cell holds an error value ({cell.value})",
+                            "Type the text itself.",
                         )
-                        values.append(_text(cell.value))
-                        continue
+                    )
                     values.append(_text(cell.value))
-                if number == 1:
-                    header = values
-                else:
-                    rows.append((number, values))
-            tables.append(ReadTable(name, header, rows, locate))
-    finally:
-        book.close()
-    return tables, problems
+                    continue
+                values.append(_text(cell.value))
+            if number == 1:
+                header = values
+            else:
+                rows.append((number, values))
+        tables.append(ReadTable(name, header, rows, locate))
+    return tables
