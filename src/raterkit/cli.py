@@ -767,8 +767,6 @@ def _checked_quiz(command: str, text: str, name: str, args: argparse.Namespace):
         check = quiz_folder / "bank.yaml"
         check.write_text(text, encoding="utf-8")
         catalog, problems = load_catalog([*_framework_paths(args), str(check)])
-        shown = str(check)
-        problems = [replace(p, path=name) if p.path.endswith(shown) or p.path == shown else p for p in problems]
         problems = [replace(p, path=name) if Path(p.path).resolve() == check.resolve() else p for p in problems]
     quiz = next(iter(catalog.quizzes.values()), None) if not problems else None
     return quiz, problems
@@ -875,6 +873,7 @@ def _write_bytes(command: str, output: Path, data: bytes, kind: str) -> int:
 
 def cmd_import_sheets(args: argparse.Namespace) -> int:
     import tempfile
+    from dataclasses import replace
 
     from .checks import shown_path
     from .interchange import csvsheets, sheets, xlsx, yamlout
@@ -917,7 +916,9 @@ def cmd_import_sheets(args: argparse.Namespace) -> int:
             with tempfile.TemporaryDirectory() as folder:
                 check = Path(folder) / "framework.yaml"
                 check.write_text(text, encoding="utf-8")
-                _, problems = load_framework(check)
+                _, found = load_framework(check)
+            # the loader's lines are the temporary YAML file's: name the workbook instead
+            problems = [replace(p, path=shown, line=None) for p in found]
             what = f"framework {framework.id}"
     elif kind == "quiz":
         quiz, found, rows_of = sheets.quiz_from_tables(tables, shown)
@@ -925,7 +926,7 @@ def cmd_import_sheets(args: argparse.Namespace) -> int:
         if quiz is not None and not problems:
             text = yamlout.quiz_yaml(quiz)
             _, problems = _checked_quiz(command, text, shown, args)
-            problems = _on_cells(problems, tables, rows_of)
+            problems = _on_cells(problems, tables, rows_of, shown)
             what = f"quiz {quiz.id} ({words.count(len(quiz.items), 'item')})"
     if problems:
         _say(*(str(problem) for problem in problems))
@@ -942,8 +943,11 @@ def cmd_import_sheets(args: argparse.Namespace) -> int:
     return 0
 
 
-def _on_cells(problems: list[Problem], tables, rows_of: dict[int, int]) -> list[Problem]:
-    """Quiz loader problems about items[i].field, moved onto the Items sheet's cell they come from."""
+def _on_cells(problems: list[Problem], tables, rows_of: dict[int, int], shown: str) -> list[Problem]:
+    """Quiz loader problems about items[i].field, moved onto the Items sheet's cell they come from
+    (others keep the workbook's name, without the temporary YAML file's line)."""
+    from dataclasses import replace
+
     items = next((t for t in tables if t.name.casefold() == "items"), None)
     out = []
     for p in problems:
@@ -952,7 +956,7 @@ def _on_cells(problems: list[Problem], tables, rows_of: dict[int, int]) -> list[
             row = rows_of[int(match.group(1))]
             out.append(items.problem(row, match.group(2), p.message, p.hint))
         else:
-            out.append(p)
+            out.append(replace(p, line=None) if p.path == shown else p)
     return out
 
 
