@@ -344,3 +344,15 @@ def test_a_workbook_declaring_xml_entities_is_refused_in_plain_words(tmp_path: P
     err = capsys.readouterr().err
     assert "bomb.xlsx: this workbook declares XML entities, which raterkit refuses" in err
     assert "Traceback" not in err and not (tmp_path / "bomb.yaml").exists()
+
+
+CONTROL = ["Clears \x1b[2J the screen", "a\x00b", "line\r\nbreak", "literal _x0041_ stays", "tab\there", "_x005F_"]
+
+
+def test_control_characters_and_escape_lookalikes_survive_a_workbook(tmp_path: Path) -> None:
+    framework = _statement_framework(*CONTROL)
+    again, data = via_xlsx(framework, tmp_path)
+    assert again.competencies[0].descriptors["1"]["overall"] == CONTROL
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        statements = archive.read("xl/worksheets/sheet5.xml").decode()
+    assert "_x001B_[2J" in statements and "_x005F_x0041_" in statements and "\x1b" not in statements

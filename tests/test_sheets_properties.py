@@ -17,6 +17,11 @@ from test_case_properties import frameworks as shapes
 
 # Text a person may type over several lines (a definition, a paragraph of guidance).
 _LINES = st.lists(_TEXT, min_size=1, max_size=3).map("\n".join)
+# Control characters (a workbook escapes them as _xHHHH_) and text that looks like that escape.
+_CONTROL = st.lists(
+    st.characters(whitelist_categories=("Cc",)) | st.sampled_from(["_x", "001B_", "_"]), min_size=1
+).map("".join)
+_ODD = st.tuples(_TEXT, _CONTROL, _TEXT).map("".join)
 
 
 @st.composite
@@ -28,7 +33,7 @@ def frameworks(draw: st.DrawFn) -> Framework:
     comp = comp.model_copy(
         update={
             "definition": draw(st.none() | _LINES),
-            "expectations": draw(st.none() | _TEXT),
+            "expectations": draw(st.none() | _TEXT | _ODD),
             "definition_level": draw(st.none() | st.sampled_from([lv.id for lv in framework.scale])),
         }
     )

@@ -31,6 +31,22 @@ FIXED_TIME = "2000-01-01T00:00:00Z"
 _WIDTHS = {"statement": 90, "value": 80, "behaviour": 70, "rationale": 70, "definition": 50, "expectations": 50}
 
 
+# ECMA-376 escapes a character XML cannot hold as _xHHHH_ (ESC as _x001B_), and an underscore that
+# would start such a sequence as _x005F_. A carriage return is escaped too: XML turns it into a newline.
+_UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0d\x0e-\x1f]|_(?=x[0-9A-Fa-f]{4}_)")
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def ooxml_escape(text: str) -> str:
+    """Text as a workbook cell holds it (what Excel itself writes)."""
+    return _UNWRITABLE.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
+def ooxml_unescape(text: str) -> str:
+    """The text a workbook cell stands for: _x001B_ is ESC, _x005F_ an underscore."""
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
 def write(tables: list[Table], kind: str) -> bytes:
     """The workbook of ``tables`` (plus a Notes sheet on the layout of ``kind``), as bytes."""
     from openpyxl import Workbook
@@ -59,7 +75,7 @@ def write(tables: list[Table], kind: str) -> bytes:
                 if text == "":
                     continue
                 cell = sheet.cell(r, c)
-                cell.value = text
+                cell.value = ooxml_escape(text)
                 cell.data_type = "s"  # openpyxl takes text beginning with '=' for a formula
                 if text.startswith(FORMULA_START):
                     cell.quotePrefix = True
@@ -102,6 +118,8 @@ def _text(value: Any) -> str:
     """A cell's value as the text a person typed: whole numbers without '.0', dates as ISO dates."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return ooxml_unescape(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
