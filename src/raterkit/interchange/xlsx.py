@@ -50,35 +50,36 @@ def ooxml_unescape(text: str) -> str:
 def write(tables: list[Table], kind: str) -> bytes:
     """The workbook of ``tables`` (plus a Notes sheet on the layout of ``kind``), as bytes."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    book = Workbook()
-    notes = book.active
-    assert notes is not None  # a new workbook always has one sheet
-    notes.title = "Notes"
+    book = Workbook(write_only=True)  # streams rows: three times faster than the ordinary mode
+    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+
+    def text_cell(sheet: Any, text: str, **style: Any) -> Any:
+        if text == "":
+            return None
+        cell = WriteOnlyCell(sheet, ooxml_escape(text))
+        cell.data_type = "s"  # openpyxl takes text beginning with '=' for a formula
+        if text.startswith(FORMULA_START):
+            cell.quotePrefix = True
+        for key, value in style.items():
+            setattr(cell, key, value)
+        return cell
+
+    notes = book.create_sheet("Notes")
     notes.column_dimensions["A"].width = 120
-    for line in NOTES[kind]:
-        notes.append([line])
-        notes.cell(notes.max_row, 1).alignment = Alignment(wrap_text=True, vertical="top")
-    notes["A1"].font = Font(bold=True)
+    for n, line in enumerate(NOTES[kind]):
+        notes.append([text_cell(notes, line, alignment=wrap, **({"font": bold} if n == 0 else {}))])
     for table in tables:
         sheet = book.create_sheet(table.name)
-        sheet.append(table.header)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
         for i, name in enumerate(table.header, start=1):
             sheet.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(name, 18)
-        for r, row in enumerate(table.rows, start=2):
-            for c, text in enumerate(row, start=1):
-                if text == "":
-                    continue
-                cell = sheet.cell(r, c)
-                cell.value = ooxml_escape(text)
-                cell.data_type = "s"  # openpyxl takes text beginning with '=' for a formula
-                if text.startswith(FORMULA_START):
-                    cell.quotePrefix = True
+        sheet.append([text_cell(sheet, name, font=bold) for name in table.header])
+        for row in table.rows:
+            sheet.append([text_cell(sheet, text) for text in row])
     book.properties.creator = "raterkit"
     buffer = io.BytesIO()
     book.save(buffer)
