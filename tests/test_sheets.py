@@ -356,3 +356,21 @@ def test_control_characters_and_escape_lookalikes_survive_a_workbook(tmp_path: P
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         statements = archive.read("xl/worksheets/sheet5.xml").decode()
     assert "_x001B_[2J" in statements and "_x005F_x0041_" in statements and "\x1b" not in statements
+
+
+def test_a_bad_framework_id_and_a_bad_pass_rule_point_at_their_value_cells(tmp_path: Path, capsys) -> None:
+    book = tmp_path / "ids.xlsx"
+    _workbook(book, {**GOOD, "Framework": [["field", "value"], ["title", "T"], ["id", "has spaces"]]})
+    assert main(["import", "xlsx", str(book), "-o", str(tmp_path / "x.yaml")]) == 1
+    assert "ids.xlsx:Framework!B3: value: id: 'has spaces' is not a valid id" in capsys.readouterr().err
+    _workbook(
+        book,
+        {
+            "Quiz": [["field", "value"], ["id", "q"], ["title", "Q"], ["pass rule exact", "most"]],
+            "Items": [sheets.QUIZ_SHEETS["Items"]],
+        },
+    )
+    assert main(["import", "xlsx", str(book), "-o", str(tmp_path / "x.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "ids.xlsx:Quiz!B4: value: pass rule exact: 'most' is not a number" in err
+    assert "ids.xlsx:Items!A1: id: there are no items" in err

@@ -254,6 +254,7 @@ class _Reader:
     def __init__(self, tables: list[ReadTable], layout: dict[str, list[str]], source: str):
         self.problems: list[Problem] = []
         self.blocking = False  # a sheet or a column is missing: reading on would only add noise
+        self.field_rows: dict[str, int] = {}  # field -> its row on the last field/value sheet read
         self.tables: dict[str, ReadTable] = {}
         by_name = {t.name.casefold(): t for t in tables}
         for name, columns in layout.items():
@@ -381,6 +382,7 @@ class _Reader:
             else:
                 seen[name] = row
                 out[name] = value
+        self.field_rows = seen
         return out
 
     def json_value(self, sheet: str, row: int, cells: dict[str, str]) -> Any:
@@ -426,7 +428,7 @@ def framework_from_tables(tables: list[ReadTable], source: str) -> tuple[Framewo
     if fw_id and (not re.match(ID_PATTERN, fw_id) or len(fw_id) > 80):
         r.problems.append(
             r.tables["Framework"].problem(
-                r.tables["Framework"].header_row,
+                r.field_rows["id"],
                 "value",
                 f"id: '{fw_id}' is not a valid id",
                 "An id is up to 80 letters, digits, '-', '_' or '.', starting with a letter or digit; no spaces.",
@@ -684,7 +686,10 @@ def quiz_from_tables(tables: list[ReadTable], source: str) -> tuple[Quiz | None,
                 t = r.tables["Quiz"]
                 r.problems.append(
                     t.problem(
-                        t.header_row, "value", f"{name}: '{head[name]}' is not a number", "Write a number such as 0.6."
+                        r.field_rows[name],
+                        "value",
+                        f"{name}: '{head[name]}' is not a number",
+                        "Write a number such as 0.6.",
                     )
                 )
     if rule:
