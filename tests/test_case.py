@@ -120,7 +120,7 @@ def test_cli_export_import_export(
     deep = tmp_path / "deep.json"
     deep.write_text("[" * 100_000 + "]" * 100_000)
     result = _cli("import", "case", str(deep), "-o", str(tmp_path / "x.yaml"))
-    assert result.returncode == 1 and "not a CASE 1.0 package" in result.stderr
+    assert result.returncode == 1 and "is nested more than 64 levels deep" in result.stderr
     assert not (tmp_path / "x.yaml").exists()
     result = _cli("export", "case", "no-such-framework", "-o", str(tmp_path / "y.json"))
     assert result.returncode == 2 and "no framework" in result.stderr

@@ -133,6 +133,12 @@ def check_zip(path: Path, limits: ZipLimits = ZIP_LIMITS) -> list[Problem]:
             return _check_parts(path, archive, infos, limits)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError, OSError) as exc:
         if not zipfile.is_zipfile(path):
+            if head.startswith(b"PK\x03\x04"):
+                return _refuse(
+                    path,
+                    f"is damaged: it begins as a zip file (.xlsx) but its end is missing or broken ({exc}); {_DOES_NOT_OPEN}",
+                    "It may have been cut short while being copied or downloaded. " + _ASK_AGAIN,
+                )
             return _refuse(
                 path,
                 "is not a spreadsheet raterkit can read (it is not an .xlsx file, which is a zip).",
@@ -300,10 +306,12 @@ def _deepest(data: bytes, limit: int) -> tuple[int, int] | None:
     return None
 
 
-def read_json(path: Path, limits: JsonLimits = JSON_LIMITS) -> tuple[Any, list[Problem]]:
+def read_json(path: Path, limits: JsonLimits | None = None) -> tuple[Any, list[Problem]]:
     """(the JSON value in the file at ``path``, []) or (None, problems): a file over
     ``limits.file_bytes`` is refused unread, one nested deeper than ``limits.depth`` before it
-    is parsed, and text that is not UTF-8 or not JSON with the line where it goes wrong."""
+    is parsed, and text that is not UTF-8 or not JSON with the line where it goes wrong.
+    ``limits`` left out: ``JSON_LIMITS``."""
+    limits = limits or JSON_LIMITS
     try:
         with path.open("rb") as handle:
             data = handle.read(limits.file_bytes + 1)
