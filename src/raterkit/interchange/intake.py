@@ -9,13 +9,14 @@ file under a size limit and refuses nesting deeper than any real document needs.
 
 Every function returns ``raterkit.errors.Problem`` values naming the file and saying plainly what
 was refused and why; none raises for a bad file. The limits are chosen so that a genuine
-workbook of 10,000 statements (about 5 MB, some 50 MB unzipped) passes with a wide margin;
+workbook of 10,000 statements (1.6 MB, 7 MB unzipped) passes with a wide margin;
 ``docs/security.md`` states them.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import struct
 import zipfile
@@ -44,8 +45,9 @@ MB = 1024 * 1024
 
 @dataclass(frozen=True)
 class ZipLimits:
-    """What a zip raterkit opens may hold. A genuine 10,000-statement workbook: 1.6 MB on disk,
-    10 parts, 17 MB unzipped, its largest part 9 MB at a ratio of 12 to 1."""
+    """What a zip raterkit opens may hold. A genuine workbook of 10,000 statements of 60 words
+    (benchmarks/sheets_safety.py): 1.6 MB on disk, 9 parts, 7.4 MB unzipped, its largest part at
+    a ratio of 4.6 to 1; a 5 MB workbook like it unzips to about 25 MB."""
 
     file_bytes: int = 100 * MB  # the file as it lies on disk
     entries: int = 10_000  # parts in the zip
@@ -184,7 +186,7 @@ def _check_directory(path: Path, infos: list[zipfile.ZipInfo], limits: ZipLimits
         return _refuse(
             path,
             f"expands to {_size(total)} when unzipped, more than the {_size(limits.total_bytes)} raterkit opens "
-            f"(a spreadsheet of 10,000 statements expands to about 50 MB); {_DOES_NOT_OPEN}",
+            f"(a spreadsheet of 10,000 statements expands to about 8 MB); {_DOES_NOT_OPEN}",
             "A file this out of proportion is usually a 'zip bomb' meant to fill the memory or disk of the computer "
             "that opens it. If you expected a spreadsheet, ask the sender for it again.",
         )
@@ -200,8 +202,8 @@ def _check_directory(path: Path, infos: list[zipfile.ZipInfo], limits: ZipLimits
         if info.file_size > limits.ratio_above and ratio > limits.ratio:
             return _refuse(
                 path,
-                f"holds a part ({info.filename}) that expands {ratio:,.0f} times when unzipped (real spreadsheet "
-                f"parts expand up to about 20 times; raterkit refuses more than {limits.ratio}); {_DOES_NOT_OPEN}",
+                f"holds a part ({info.filename}) that expands {ratio:,.0f} times when unzipped (the parts of a real "
+                f"spreadsheet expand 3 to 15 times; raterkit refuses more than {limits.ratio}); {_DOES_NOT_OPEN}",
                 "A part this out of proportion is usually a 'zip bomb' meant to fill the memory of the computer "
                 "that opens it. If you expected a spreadsheet, ask the sender for it again.",
             )
@@ -314,12 +316,14 @@ def read_json(path: Path, limits: JsonLimits | None = None) -> tuple[Any, list[P
     limits = limits or JSON_LIMITS
     try:
         with path.open("rb") as handle:
-            data = handle.read(limits.file_bytes + 1)
+            # the size on disk refuses a large file unread; the bounded read, one that grows meanwhile
+            too_large = os.fstat(handle.fileno()).st_size > limits.file_bytes
+            data = b"" if too_large else handle.read(limits.file_bytes + 1)
     except OSError as exc:
         return None, _refuse(
             path, f"cannot be read: {exc.strerror or exc}", "Check the file's name and that you may read it."
         )
-    if len(data) > limits.file_bytes:
+    if too_large or len(data) > limits.file_bytes:
         return None, _refuse(
             path,
             f"is larger than the {_size(limits.file_bytes)} raterkit opens as JSON; {_DOES_NOT_OPEN}",
