@@ -240,6 +240,17 @@ def test_other_zips_are_not_workbooks(tmp_path: Path) -> None:
     assert intake.check_zip(other) == []
 
 
+def test_messages_name_the_file_as_the_user_gave_it(tmp_path: Path) -> None:
+    path = zero_bomb(tmp_path / "bomb.xlsx", gigabytes=1)
+    (problem,) = intake.check_workbook(path, shown="inbox/ratings.xlsx")
+    assert str(problem).startswith("inbox/ratings.xlsx: expands to 1 GB when unzipped")
+    other = tmp_path / "other.zip"
+    with zipfile.ZipFile(other, "w") as archive:
+        archive.writestr("a.txt", "hello")
+    (problem,) = intake.check_workbook(other, shown="other.zip")
+    assert problem.path == "other.zip"
+
+
 def test_a_missing_file_is_named(tmp_path: Path) -> None:
     path = tmp_path / "nowhere.xlsx"
     assert "cannot be read: No such file or directory" in _only(intake.check_workbook(path), path)

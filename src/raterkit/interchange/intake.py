@@ -22,7 +22,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -98,11 +98,20 @@ _DOES_NOT_OPEN = "raterkit does not open it."
 _ASK_AGAIN = "Ask the sender for the file again, or open it in Excel or LibreOffice and save it as a new .xlsx."
 
 
-def check_zip(path: Path, limits: ZipLimits = ZIP_LIMITS) -> list[Problem]:
+def check_zip(path: Path, limits: ZipLimits = ZIP_LIMITS, shown: str | None = None) -> list[Problem]:
     """Problems that make the zip at ``path`` unsafe or impossible to open; [] when it may be read.
+    ``shown``: the file's name as the user gave it, for the messages (default: ``path``).
 
     Reads the zip's directory and then every part through ``read_part``: nothing is trusted
     from the directory alone, and at most ``limits.total_bytes`` are ever decompressed."""
+    return _named(_check_zip(path, limits), shown)
+
+
+def _named(problems: list[Problem], shown: str | None) -> list[Problem]:
+    return [replace(p, path=shown) for p in problems] if shown is not None else problems
+
+
+def _check_zip(path: Path, limits: ZipLimits) -> list[Problem]:
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
@@ -268,20 +277,24 @@ def read_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo | str, limit: int)
             yield chunk
 
 
-def check_workbook(path: Path, limits: ZipLimits = ZIP_LIMITS) -> list[Problem]:
+def check_workbook(path: Path, limits: ZipLimits = ZIP_LIMITS, shown: str | None = None) -> list[Problem]:
     """Problems that stop raterkit opening the spreadsheet at ``path`` (.xlsx); [] when a reader
-    (openpyxl) may open it. Call it before opening the file."""
-    problems = check_zip(path, limits)
+    (openpyxl) may open it. Call it before opening the file. ``shown``: the file's name as the
+    user gave it, for the messages (default: ``path``)."""
+    problems = _check_zip(path, limits)
     if problems:
-        return problems
+        return _named(problems, shown)
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
     if "[Content_Types].xml" not in names:
         kind = "an OpenDocument spreadsheet (.ods)" if "mimetype" in names else "a zip file"
-        return _refuse(
-            path,
-            f"is {kind}, not an Excel workbook (.xlsx).",
-            "Open it in Excel or LibreOffice and save it as an Excel workbook (.xlsx).",
+        return _named(
+            _refuse(
+                path,
+                f"is {kind}, not an Excel workbook (.xlsx).",
+                "Open it in Excel or LibreOffice and save it as an Excel workbook (.xlsx).",
+            ),
+            shown,
         )
     return []
 
