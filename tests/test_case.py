@@ -85,6 +85,7 @@ def test_schema_holds_packages_to_case_1_0() -> None:
     refused(lambda p: p["CFItems"][0].update(lastChangeDateTime="2000-01-01 00:00"))
     refused(lambda p: p["CFItems"][0].update(CFItemAssociationURI={}))  # not a CASE property
     refused(lambda p: p["CFDocument"].pop("creator"))
+    refused(lambda p: p["CFDocument"].update(frameworkType="Performance framework"))  # not a CASE 1.0 property
     refused(lambda p: p.update(CFRubric=[]))
 
 

@@ -10,8 +10,8 @@ The package follows the CASE Service 1.0 REST/JSON binding's CFPackage (its Open
 CFPckgDocument, CFPckgItem, CFPckgAssociation, CFRubric, CFRubricCriterion,
 CFRubricCriterionLevel): every required property, lower-case UUIDs (version 5 here), URIs and
 RFC 3339 date-times. Beyond the package types it writes ``CFPackageURI`` and ``CFDocumentURI``
-(1.0 defines them on the same objects outside a package; OpenSALT writes them in packages),
-``frameworkType`` and ``extensions`` (CASE 1.1). tests/schemas/case-1.0-cfpackage.schema.json
+(1.0 defines them on the same objects outside a package; OpenSALT writes them in packages) and
+``extensions`` (CASE 1.1). tests/schemas/case-1.0-cfpackage.schema.json
 holds the binding as a JSON Schema and says where each rule comes from.
 """
 
@@ -54,7 +54,6 @@ def to_package(fw: Framework) -> dict[str, Any]:
         "title": fw.title,
         "lastChangeDateTime": CHANGED,
         "CFPackageURI": _link(doc_id, fw.title),
-        "frameworkType": "Performance framework",
         "adoptionStatus": "Adopted",
         "language": "en",
         "extensions": {
