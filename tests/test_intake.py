@@ -8,6 +8,7 @@ import base64
 import io
 import json
 import random
+import struct
 import zipfile
 from pathlib import Path
 
@@ -111,6 +112,28 @@ def test_a_zip_of_too_many_parts_is_refused_before_its_directory_is_read(tmp_pat
     text = _only(intake.check_workbook(path, ZipLimits(entries=count - 1)), path)
     assert f"holds {count} parts, more than the {count - 1} raterkit opens" in text
     assert intake.check_workbook(path, ZipLimits(entries=count)) == []
+
+
+def test_a_zip64_directory_of_too_many_parts_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = bytearray(zero_bomb(tmp_path / "bomb.xlsx", gigabytes=0.001).read_bytes())
+    end = data.rfind(b"PK\x05\x06")
+    struct.pack_into("<HH", data, end + 8, 0xFFFF, 0xFFFF)  # "see the ZIP64 record"
+    record = data.rfind(b"PK\x06\x06")
+    struct.pack_into("<QQ", data, record + 24, 3_000_000, 3_000_000)  # entries on this disk, in all
+    path = tmp_path / "many.xlsx"
+    path.write_bytes(bytes(data))
+    monkeypatch.setattr(zipfile, "ZipFile", None)  # refused before zipfile reads the directory
+    assert "holds 3,000,000 parts, more than the 10,000 raterkit opens" in _only(intake.check_workbook(path), path)
+
+
+def test_a_part_compressed_with_bzip2_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bz.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_BZIP2) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+    text = _only(intake.check_workbook(path), path)
+    assert "holds a part ([Content_Types].xml) compressed with bzip2, which spreadsheets never use" in text
 
 
 def test_a_file_too_large_on_disk_is_refused_unread(tmp_path: Path) -> None:

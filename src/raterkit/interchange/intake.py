@@ -78,6 +78,12 @@ _OVERLAP = max(map(len, _DECLARATIONS)) - 1
 _CHUNK = 1 * MB
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an old .xls, or an .xlsx Excel saved with a password
 _END_OF_DIRECTORY = b"PK\x05\x06"
+_ZIP64_LOCATOR = b"PK\x06\x07"
+_ZIP64_END_OF_DIRECTORY = b"PK\x06\x06"
+#: Stored or deflated: all that Excel, LibreOffice and openpyxl write. Other methods (bzip2, LZMA)
+#: are refused: zipfile decompresses them without an output bound per read.
+_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
+_METHOD_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA"}
 
 
 class TooLarge(Exception):
@@ -161,15 +167,25 @@ def _check_zip(path: Path, limits: ZipLimits) -> list[Problem]:
 def _declared_entries(handle: Any, size: int) -> int | None:
     """The entry count the zip's end-of-directory record declares, read before ``zipfile`` builds a
     record for every entry (a directory of millions of entries would cost seconds and gigabytes).
-    None when there is no such record or it defers to ZIP64 (``zipfile`` then reads the count)."""
+    A count of 0xFFFF defers to the ZIP64 end record, found through its locator just before.
+    None when there is no such record (``zipfile`` then finds the file damaged or reads the count)."""
     tail = min(size, 22 + 65_535)
     handle.seek(size - tail)
     data = handle.read(tail)
     at = data.rfind(_END_OF_DIRECTORY)
     if at < 0 or len(data) - at < 22:
         return None
-    total = struct.unpack("<H", data[at + 10 : at + 12])[0]
-    return None if total == 0xFFFF else int(total)
+    total = int(struct.unpack("<H", data[at + 10 : at + 12])[0])
+    if total != 0xFFFF or at < 20 or data[at - 20 : at - 16] != _ZIP64_LOCATOR:
+        return total
+    (record_at,) = struct.unpack("<Q", data[at - 12 : at - 4])
+    if record_at + 40 > size:
+        return None
+    handle.seek(record_at)
+    record = handle.read(40)
+    if record[:4] != _ZIP64_END_OF_DIRECTORY:
+        return None
+    return int(struct.unpack("<Q", record[32:40])[0])
 
 
 def _too_many(path: Path, count: int, limits: ZipLimits) -> list[Problem]:
@@ -190,6 +206,15 @@ def _check_directory(path: Path, infos: list[zipfile.ZipInfo], limits: ZipLimits
             f"is encrypted ({encrypted[0]} needs a password); raterkit opens only files without a password.",
             "Open it, remove the password, and save it again as an Excel workbook (.xlsx).",
         )
+    for info in infos:
+        if info.compress_type not in _METHODS:
+            method = _METHOD_NAMES.get(info.compress_type, f"method {info.compress_type}")
+            return _refuse(
+                path,
+                f"holds a part ({info.filename}) compressed with {method}, which spreadsheets never use; "
+                f"{_DOES_NOT_OPEN}",
+                "Open it in Excel or LibreOffice and save it as a new .xlsx, or ask the sender for it again.",
+            )
     total = sum(i.file_size for i in infos)
     if total > limits.total_bytes:
         return _refuse(
