@@ -215,7 +215,9 @@ def test_openpyxl_reads_xml_through_defusedxml(tmp_path: Path) -> None:
 def test_a_text_file_named_xlsx_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "ratings.xlsx"
     path.write_text("rater,item,rating\nAna,cp1-01,III\n")
-    assert "is not a spreadsheet raterkit can read (it is not an .xlsx file" in _only(intake.check_workbook(path), path)
+    assert "is not an Excel workbook raterkit can read (an .xlsx file is a zip, and this file is not one)" in _only(
+        intake.check_workbook(path), path
+    )
 
 
 def test_a_workbook_cut_short_is_called_damaged(tmp_path: Path) -> None:

@@ -158,7 +158,7 @@ def _check_zip(path: Path, limits: ZipLimits) -> list[Problem]:
                 )
             return _refuse(
                 path,
-                "is not a spreadsheet raterkit can read (it is not an .xlsx file, which is a zip).",
+                "is not an Excel workbook raterkit can read (an .xlsx file is a zip, and this file is not one).",
                 "Save it from Excel or LibreOffice as an Excel workbook (.xlsx).",
             )
         return _refuse(path, f"is damaged: its zip structure cannot be read ({exc}); {_DOES_NOT_OPEN}", _ASK_AGAIN)
