@@ -191,6 +191,15 @@ def test_a_declaration_across_two_chunks_is_found(tmp_path: Path) -> None:
     assert "holds a part (xl/styles.xml) that declares" in _only(intake.check_workbook(path), path)
 
 
+def test_a_part_in_an_encoding_the_scan_cannot_read_is_refused(tmp_path: Path) -> None:
+    """In EBCDIC, "<!DOCTYPE" has other bytes; a parser that honours the declaration would read it."""
+    part = b'<?xml version="1.0" encoding="cp500"?>' + "<!DOCTYPE r [<!ENTITY a 'b'>]><r>&a;</r>".encode("cp500")
+    path = tmp_path / "ebcdic.xlsx"
+    path.write_bytes(replace_part(workbook_bytes(), "xl/worksheets/sheet1.xml", part))
+    text = _only(intake.check_workbook(path), path)
+    assert "holds a part (xl/worksheets/sheet1.xml) written in the text encoding 'cp500'" in text
+
+
 def test_text_about_a_doctype_inside_a_cell_is_not_refused(tmp_path: Path) -> None:
     path = tmp_path / "book.xlsx"
     path.write_bytes(workbook_bytes([["<!DOCTYPE html>", "<!ENTITY x 'y'>"]]))  # escaped as &lt; in the XML

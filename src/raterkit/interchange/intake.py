@@ -82,8 +82,32 @@ _ZIP64_LOCATOR = b"PK\x06\x07"
 _ZIP64_END_OF_DIRECTORY = b"PK\x06\x06"
 #: Stored or deflated: all that Excel, LibreOffice and openpyxl write. Other methods (bzip2, LZMA)
 #: are refused: zipfile decompresses them without an output bound per read.
-_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
+_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
 _METHOD_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA"}
+
+
+#: Encodings in which the scan above finds a declaration. An XML part may name another (EBCDIC,
+#: say, in which "<!DOCTYPE" has other bytes); spreadsheets never do, so such a part is refused.
+_SCANNED_ENCODINGS = frozenset(
+    {"utf-8", "utf8", "utf-16", "utf16", "utf-16le", "utf-16be", "utf-16-le", "utf-16-be"}
+    | {"us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1"}
+)
+_XML_DECLARATION = re.compile(r"""\A\s*<\?xml\s[^>]*?encoding\s*=\s*["']([^"']{1,40})["']""")
+
+
+def _declared_encoding(start: bytes) -> str | None:
+    """The encoding an XML part's declaration names (``<?xml ... encoding="..."?>``), or None."""
+    head = start[:400]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = head.decode("utf-16", "replace")
+    elif head[:2] == b"<\x00":
+        text = head.decode("utf-16-le", "replace")
+    elif head[:2] == b"\x00<":
+        text = head.decode("utf-16-be", "replace")
+    else:
+        text = head.removeprefix(b"\xef\xbb\xbf").decode("latin-1")
+    found = _XML_DECLARATION.match(text)
+    return found.group(1) if found else None
 
 
 class TooLarge(Exception):
@@ -258,8 +282,16 @@ def _check_parts(
             continue
         tail = b""
         try:
-            for chunk in read_part(archive, info, min(limits.entry_bytes, budget)):
+            for n, chunk in enumerate(read_part(archive, info, min(limits.entry_bytes, budget))):
                 budget -= len(chunk)
+                encoding = _declared_encoding(chunk) if n == 0 else None
+                if encoding is not None and encoding.lower().replace("_", "-") not in _SCANNED_ENCODINGS:
+                    return _refuse(
+                        path,
+                        f"holds a part ({info.filename}) written in the text encoding '{encoding}', which "
+                        f"spreadsheets never use (they use UTF-8); {_DOES_NOT_OPEN}",
+                        "Open it in Excel or LibreOffice and save it as a new .xlsx, or ask the sender for it again.",
+                    )
                 window = tail + chunk
                 if any(word in window for word in _DECLARATIONS):
                     return _refuse(
