@@ -192,7 +192,7 @@ def test_a_declaration_across_two_chunks_is_found(tmp_path: Path) -> None:
 
 
 def test_a_part_in_an_encoding_the_scan_cannot_read_is_refused(tmp_path: Path) -> None:
-    """In EBCDIC, "<!DOCTYPE" has other bytes; a parser that honours the declaration would read it."""
+    """In EBCDIC, "<!DOCTYPE" has other bytes, which the scan does not look for: such a part is refused outright."""
     part = b'<?xml version="1.0" encoding="cp500"?>' + "<!DOCTYPE r [<!ENTITY a 'b'>]><r>&a;</r>".encode("cp500")
     path = tmp_path / "ebcdic.xlsx"
     path.write_bytes(replace_part(workbook_bytes(), "xl/worksheets/sheet1.xml", part))
