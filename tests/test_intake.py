@@ -9,6 +9,7 @@ import io
 import json
 import random
 import struct
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -16,6 +17,8 @@ import defusedxml
 import openpyxl
 import openpyxl.xml.functions
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hostile_files import (
     MB,
@@ -345,3 +348,27 @@ def test_import_case_refuses_a_json_file_too_large_or_too_deep(tmp_path: Path, c
     assert main(["import", "case", str(tmp_path / "none.json"), "-o", str(out)]) == 2
     assert "there is no such file" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.text(
+                alphabet=st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("<!>&\"'\t\n"), max_size=60
+            ),
+            min_size=1,
+            max_size=4,
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_any_text_a_person_types_passes(rows: list[list[str]]) -> None:
+    """No false alarm: whatever text the cells hold (markup, "<!DOCTYPE", entities, any script),
+    a workbook written by openpyxl passes."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "typed.xlsx"
+        path.write_bytes(workbook_bytes([["<!DOCTYPE x>", "<!ENTITY y 'z'>"], *rows]))
+        assert intake.check_workbook(path) == []
