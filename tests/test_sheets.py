@@ -329,7 +329,9 @@ def test_a_quiz_bank_in_csv_re_exports_byte_identical(tmp_path: Path, monkeypatc
         assert (first / name).read_bytes() == (second / name).read_bytes()
 
 
-def test_a_workbook_declaring_xml_entities_is_refused_in_plain_words(tmp_path: Path, capsys) -> None:
+def test_a_workbook_declaring_xml_entities_is_refused_in_plain_words(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
     framework = _load(ROOT / "frameworks" / "customer-service-rubric.yaml")
     data = xlsx.write(sheets.framework_tables(framework), "framework")
     bomb = tmp_path / "bomb.xlsx"
@@ -340,6 +342,12 @@ def test_a_workbook_declaring_xml_entities_is_refused_in_plain_words(tmp_path: P
             if info.filename == "xl/worksheets/sheet5.xml":
                 content = content.replace(b"<worksheet", entities + b"<worksheet", 1).replace(b"<t>", b"<t>&b;", 1)
             target.writestr(info, content)
+    assert main(["import", "xlsx", str(bomb), "-o", str(tmp_path / "bomb.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "bomb.xlsx: holds a part (xl/worksheets/sheet5.xml) that declares" in err  # intake, before opening
+    assert "Traceback" not in err and not (tmp_path / "bomb.yaml").exists()
+    # and should that check ever let one through, the reader (openpyxl with defusedxml) refuses it too
+    monkeypatch.setattr(xlsx, "check_workbook", lambda path, shown: [])
     assert main(["import", "xlsx", str(bomb), "-o", str(tmp_path / "bomb.yaml")]) == 1
     err = capsys.readouterr().err
     assert "bomb.xlsx: this workbook declares XML entities, which raterkit refuses" in err

@@ -13,7 +13,6 @@ values only; a cell holding a formula is a problem named by its cell: raterkit n
 from __future__ import annotations
 
 import datetime
-import importlib
 import io
 import re
 import zipfile
@@ -22,6 +21,7 @@ from typing import Any
 
 from ..csvcells import FORMULA_START
 from ..errors import Problem
+from .intake import check_workbook
 from .sheets import NOTES, ReadTable, Table
 
 __all__ = ["read", "write"]
@@ -104,17 +104,6 @@ def _fixed(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def _safety_problems(path: Path, shown: str) -> list[Problem]:
-    """The interchange safety check (zip bombs, entity bombs) when raterkit has it; the one call before opening.
-    TODO: call raterkit.interchange.intake.check_workbook directly once it is on main."""
-    try:
-        intake = importlib.import_module("raterkit.interchange.intake")
-    except ImportError:
-        return []
-    check = getattr(intake, "check_workbook", None)
-    return list(check(path, shown=shown)) if check is not None else []
-
-
 def _text(value: Any) -> str:
     """A cell's value as the text a person typed: whole numbers without '.0', dates as ISO dates."""
     if value is None:
@@ -134,7 +123,7 @@ def _text(value: Any) -> str:
 
 def read(path: Path, shown: str) -> tuple[list[ReadTable], list[Problem]]:
     """Every sheet of the workbook at ``path`` as text tables, and the problems (formulas, unreadable file)."""
-    problems = _safety_problems(path, shown)
+    problems = check_workbook(path, shown=shown)  # zip bombs, entity bombs: before anything parses it
     if problems:
         return [], problems
     from openpyxl import load_workbook
