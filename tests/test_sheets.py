@@ -382,3 +382,21 @@ def test_a_bad_framework_id_and_a_bad_pass_rule_point_at_their_value_cells(tmp_p
     err = capsys.readouterr().err
     assert "ids.xlsx:Quiz!B4: value: pass rule exact: 'most' is not a number" in err
     assert "ids.xlsx:Items!A1: id: there are no items" in err
+
+
+def test_a_cell_a_million_rows_away_is_named_not_read_for_minutes(tmp_path: Path, capsys) -> None:
+    framework = _load(ROOT / "frameworks" / "customer-service-rubric.yaml")
+    data = xlsx.write(sheets.framework_tables(framework), "framework")
+    far = tmp_path / "far.xlsx"
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(far, "w") as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet5.xml":
+                far_row = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+                content = content.replace(b"<sheetViews>", b'<dimension ref="A1:XFD1048576" /><sheetViews>', 1)
+                content = content.replace(b"</sheetData>", far_row + b"</sheetData>", 1)
+            target.writestr(info, content)
+    assert main(["import", "xlsx", str(far), "-o", str(tmp_path / "far.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "far.xlsx:Statements!XFD1048576: this sheet reaches this far; raterkit reads at most 100,000 rows" in err
+    assert not (tmp_path / "far.yaml").exists()

@@ -15,7 +15,10 @@ from ..csvcells import protect, unprotect
 from ..errors import Problem
 from .sheets import ReadTable, Table
 
-__all__ = ["file_name", "read", "render"]
+__all__ = ["MAX_BYTES", "file_name", "read", "render"]
+
+#: The largest CSV file raterkit reads whole.
+MAX_BYTES = 50 * 2**20
 
 
 def file_name(sheet: str) -> str:
@@ -44,6 +47,17 @@ def read(folder: Path, shown: str, sheets: list[str]) -> tuple[list[ReadTable], 
         path = folder / file_name(sheet)
         where = f"{shown.rstrip('/')}/{file_name(sheet)}"
         if not path.is_file():
+            continue
+        if path.stat().st_size > MAX_BYTES:
+            problems.append(
+                Problem(
+                    where,
+                    None,
+                    "",
+                    f"this file is larger than raterkit reads ({MAX_BYTES // 2**20} MB); nothing in it was read",
+                    "A framework of 10,000 statements is a few MB: check that this is the right file.",
+                )
+            )
             continue
         try:
             text = path.read_text(encoding="utf-8-sig")

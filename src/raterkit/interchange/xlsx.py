@@ -27,6 +27,9 @@ from .sheets import NOTES, ReadTable, Table
 __all__ = ["read", "write"]
 
 ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+#: The most of a sheet raterkit reads: a framework of 10,000 statements uses 10,001 rows and 4 columns.
+MAX_ROWS = 100_000
+MAX_COLUMNS = 50
 FIXED_TIME = "2000-01-01T00:00:00Z"
 _WIDTHS = {"statement": 90, "value": 80, "behaviour": 70, "rationale": 70, "definition": 50, "expectations": 50}
 
@@ -175,9 +178,25 @@ def _tables(book: Any, shown: str, problems: list[Problem]) -> list[ReadTable]:
         def locate(row: int, column: int, name: str = name) -> tuple[str, int | None]:
             return f"{shown}:{name}!{get_column_letter(column + 1)}{row}", None
 
+        if (sheet.max_row or 0) > MAX_ROWS or (sheet.max_column or 0) > MAX_COLUMNS:
+            far, _ = locate(sheet.max_row, sheet.max_column - 1)
+            problems.append(
+                Problem(
+                    far,
+                    None,
+                    "",
+                    f"this sheet reaches this far; raterkit reads at most {MAX_ROWS:,} rows and "
+                    f"{MAX_COLUMNS} columns of a sheet",
+                    "Delete the rows and columns beyond your table (select them, right-click, Delete), save, "
+                    "and import again.",
+                )
+            )
         rows: list[tuple[int, list[str]]] = []
         header: list[str] = []
-        for number, cells in enumerate(sheet.iter_rows(), start=1):
+        # Bounds given, so a cell far away (one at XFD1048576) cannot make openpyxl fill in a million rows.
+        for number, cells in enumerate(sheet.iter_rows(max_row=MAX_ROWS, max_col=MAX_COLUMNS), start=1):
+            if all(getattr(cell, "value", None) is None for cell in cells):
+                continue  # an empty row: the layout skips it anyway
             values: list[str] = []
             for column, cell in enumerate(cells):
                 kind = getattr(cell, "data_type", "n")
