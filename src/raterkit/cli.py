@@ -1198,7 +1198,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--data", nargs="+", action="extend", metavar="PATH", help=data_help)
     p.set_defaults(func=cmd_workshop_sample)
-    p = sub.add_parser("export", help="export a quiz for another system (a SCORM package for an LMS)")
+    p = sub.add_parser(
+        "export", help="export a quiz or framework for another system (SCORM, CASE 1.0) or a spreadsheet (xlsx, CSV)"
+    )
     export = p.add_subparsers(dest="format", metavar="FORMAT", parser_class=_Parser)
     export.required = True
     p = export.add_parser(
