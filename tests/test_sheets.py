@@ -400,3 +400,13 @@ def test_a_cell_a_million_rows_away_is_named_not_read_for_minutes(tmp_path: Path
     err = capsys.readouterr().err
     assert "far.xlsx:Statements!XFD1048576: this sheet reaches this far; raterkit reads at most 100,000 rows" in err
     assert not (tmp_path / "far.yaml").exists()
+
+
+def test_a_csv_file_over_the_limit_is_refused_unread(tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "fw"
+    assert main(["export", "csv", str(ROOT / "frameworks" / "customer-service-rubric.yaml"), "-o", str(folder)]) == 0
+    monkeypatch.setattr(csvsheets, "MAX_BYTES", 1000)  # statements.csv is larger than this
+    assert main(["import", "csv", str(folder), "-o", str(tmp_path / "fw.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "fw/statements.csv: this file is larger than raterkit reads" in err
+    assert not (tmp_path / "fw.yaml").exists()
