@@ -410,3 +410,15 @@ def test_a_csv_file_over_the_limit_is_refused_unread(tmp_path: Path, capsys, mon
     err = capsys.readouterr().err
     assert "fw/statements.csv: this file is larger than raterkit reads" in err
     assert not (tmp_path / "fw.yaml").exists()
+
+
+def test_csv_files_are_written_all_or_none(tmp_path: Path) -> None:
+    from raterkit.files import write_all
+
+    (tmp_path / "scale.csv").write_bytes(b"old")
+    with pytest.raises(OSError):
+        write_all({tmp_path / "scale.csv": b"new", tmp_path / "missing" / "statements.csv": b"new"})
+    assert (tmp_path / "scale.csv").read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scale.csv"]  # no part-written file left
+    write_all({tmp_path / "scale.csv": b"new", tmp_path / "statements.csv": b"new"})
+    assert sorted(p.read_bytes() for p in tmp_path.iterdir()) == [b"new", b"new"]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from . import words
-from .files import write_whole
+from .files import write_all, write_whole
 from .load import load_catalog, load_framework
 from .rules import ALPHA_RELIABLE, ALPHA_TENTATIVE
 
@@ -853,9 +853,11 @@ def cmd_export_sheets(args: argparse.Namespace) -> int:
     except OSError as exc:
         _say(f"{command}: cannot make the folder {output}: {exc.strerror or exc}", "    Nothing was written.")
         return 1
-    for name, data in files.items():
-        if _write_bytes(command, output / name, data, ".csv"):
-            return 1
+    try:
+        write_all({output / name: data for name, data in files.items()})
+    except OSError as exc:
+        _say(f"{command}: cannot write into {output}: {exc.strerror or exc}", "    Nothing was written.")
+        return 1
     print(f"Wrote {output}/: {what} as {words.count(len(files), 'CSV file')} ({', '.join(files)})")
     return 0
 
