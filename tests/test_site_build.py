@@ -105,6 +105,19 @@ def test_office_placeholder_is_filled_from_the_plugin_option(tmp_path):
     assert "at least 15%" in html
 
 
+def test_a_site_owner_can_leave_the_downloads_out(tmp_path):
+    project = copy_project(tmp_path / "p")
+    cfg = project / "mkdocs.yml"
+    cfg.write_text(
+        cfg.read_text(encoding="utf-8").replace('office: ""', 'office: ""\n      downloads: false'), encoding="utf-8"
+    )
+    result = mkdocs_build(project, tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    overview = tmp_path / "out" / "frameworks" / "customer-service-rubric"
+    assert "rk-downloads" not in (overview / "index.html").read_text(encoding="utf-8")
+    assert not list((tmp_path / "out").rglob("*.xlsx")) and not list((tmp_path / "out").rglob("*.case.json"))
+
+
 def test_broken_framework_fails_the_build_and_leaves_the_last_good_site_byte_for_byte(tmp_path):
     project = copy_project(tmp_path / "p")
     out = tmp_path / "out"

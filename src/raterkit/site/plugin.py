@@ -51,6 +51,7 @@ class RaterkitConfig(Config):
     notebooks = c.Type(str, default="notebooks")
     office = c.Type(str, default="")
     assessment = c.Type(bool, default=False)
+    downloads = c.Type(bool, default=True)  # each framework's spreadsheet and CASE package on its page
 
 
 class RaterkitPlugin(BasePlugin[RaterkitConfig]):
@@ -91,7 +92,7 @@ class RaterkitPlugin(BasePlugin[RaterkitConfig]):
         # Every page is generated here, before MkDocs empties the output folder: nothing after this
         # point depends on the data in a way that can fail.
         self.notebooks = site_notebooks(notebooks, settings)
-        self.downloads = site_downloads(catalog)
+        self.downloads = site_downloads(catalog) if self.config.downloads else []
         self.pages, generated_nav = build_site(catalog, settings, self.notebooks, self.downloads)
         config.nav = insert_nav(config.nav, generated_nav)
         for name in CSS:
