@@ -37,11 +37,16 @@ def frameworks(draw: st.DrawFn) -> Framework:
             "definition_level": draw(st.none() | st.sampled_from([lv.id for lv in framework.scale])),
         }
     )
+    # more competencies (0-2): copies of the first, their statements in reverse order
+    more = []
+    for n in range(draw(st.integers(0, 2))):
+        descriptors = {lv: {k: texts[::-1] for k, texts in cells.items()} for lv, cells in comp.descriptors.items()}
+        more.append(comp.model_copy(update={"id": f"c{n + 2}", "title": draw(_TEXT), "descriptors": descriptors}))
     return framework.model_copy(
         update={
             "family": draw(st.none() | _TEXT),
             "guidance": draw(st.lists(_LINES, max_size=2)),
-            "competencies": [comp],
+            "competencies": [comp, *more],
         }
     )
 
