@@ -44,8 +44,10 @@ __all__ = [
 #: 209 MB page no browser opens comfortably.
 MOST_RATERS_DRAWN = 40
 
-#: A large room's bias histogram counts raters to the nearest quarter of a level.
-BIAS_BIN = 0.25
+#: A large room's bias histogram counts raters in bins this wide (in levels), centred on 0. The
+#: rater-effect threshold (BIAS_THRESHOLD, 0.5) falls on a bin edge, 2.5 bins from 0, so the bars
+#: beyond it are exactly the lenient and severe raters.
+BIAS_BIN = 2 * BIAS_THRESHOLD / 5
 
 #: How many of the raters furthest from the reference a large room's report lists.
 FURTHEST_SHOWN = 15
@@ -188,17 +190,19 @@ def analyse(responses: ResponseSet, before: ResponseSet | None = None) -> Analys
 
 
 def bias_histogram(bias: np.ndarray, width: float = BIAS_BIN) -> tuple[np.ndarray, np.ndarray]:
-    """(centres, counts): how many raters have each bias, to the nearest ``width`` of a level.
+    """(centres, counts): how many raters have each bias, in bins ``width`` wide centred on 0.
 
-    A bias exactly halfway between two centres goes to the one further from 0, on either side
-    alike, so the histogram of a room mirrored about the reference is the mirror image. Raters
-    without a bias (nan: no rating) are not counted. The centres run symmetrically from the
-    furthest bias on either side, and always reach the rater-effect threshold (BIAS_THRESHOLD)
-    so that its marks fall on the chart.
+    A bias exactly on a bin edge counts in the bin further from 0, on either side alike: with the
+    default width, a bias of +0.5 (lenient from BIAS_THRESHOLD on) falls in the bin from +0.5 to
+    +0.7, and -0.5 in the one from -0.7 to -0.5. Raters without a bias (nan: no rating) are not
+    counted. The centres run symmetrically to the furthest bias on either side, and always one bin
+    past BIAS_THRESHOLD, so that the threshold falls on the chart.
     """
     values = np.asarray(bias, dtype=float)
     values = values[np.isfinite(values)]
-    steps = (np.sign(values) * np.floor(np.abs(values) / width + 0.5)).astype(np.int64)
+    # The tiny slack puts a bias that is on an edge in exact arithmetic (8/16 = 0.5) on the far side
+    # of it however the division rounds; a bias not on an edge is far more than 1e-9 bins from one.
+    steps = (np.sign(values) * np.floor(np.abs(values) / width + 0.5 + 1e-9)).astype(np.int64)
     reach = max(int(np.abs(steps).max()) if steps.size else 0, int(math.ceil(BIAS_THRESHOLD / width)) + 1)
     counts = np.bincount(steps + reach, minlength=2 * reach + 1)
     return np.arange(-reach, reach + 1) * width, counts

@@ -60,6 +60,11 @@ def charts(a: Analysis) -> list[Markup]:
     return out
 
 
+def _share_words(share: float, raters: int) -> str:
+    """A share of the room as a percentage; '<1%' when some raters chose the level but fewer than 0.5%."""
+    return "<1%" if raters and share < 0.005 else percent(share)
+
+
 def share_map(a: Analysis) -> Markup:
     """A large room's heatmap: one row per behaviour, one cell per level, shaded by the share of raters there."""
     now = a.now
@@ -93,7 +98,7 @@ def share_map(a: Analysis) -> Markup:
                 svg.rect(x + 1, y + 1, cell_w - 2, cell_h - 2, fill, stroke=INK, stroke_width=2.5)
             else:
                 svg.rect(x + 1, y + 1, cell_w - 2, cell_h - 2, fill)
-            words = percent(float(shares[i, k])) if totals[i] else MISSING
+            words = _share_words(float(shares[i, k]), int(counts[i, k])) if totals[i] else MISSING
             svg.text(
                 x + cell_w / 2,
                 y + cell_h / 2 + 4,
@@ -112,7 +117,13 @@ def share_map(a: Analysis) -> Markup:
     head = ["Behaviour", *now.level_labels] + (["Reference"] if has_key else []) + ["Most chosen", "Spread"]
     body = []
     for i, item in enumerate(now.items):
-        row: list[object] = [item, *(percent(float(v)) if totals[i] else MISSING for v in shares[i])]
+        row: list[object] = [
+            item,
+            *(
+                _share_words(float(v), int(c)) if totals[i] else MISSING
+                for v, c in zip(shares[i], counts[i], strict=True)
+            ),
+        ]
         if has_key:
             row.append(a.level_id(items.loc[item, "reference"]))
         spread = float(items.loc[item, "disagreement"])
@@ -127,48 +138,51 @@ def share_map(a: Analysis) -> Markup:
     return figure("share-map", "Who rated what, as shares of the room", svg.render(), caption, table)
 
 
+def _bias_range(centre: float) -> str:
+    """The bias range of the histogram bin at ``centre``: '+0.50 to +0.70', '−0.10 to +0.10'."""
+    low, high = centre - BIAS_BIN / 2, centre + BIAS_BIN / 2
+    return f"{signed(low)} to {signed(high)}"
+
+
 def _histogram_svg(
     ident: str, title: str, centres: np.ndarray, panels: Sequence[tuple[str | None, np.ndarray]]
 ) -> Markup:
     """Bias histograms on one axis, one panel a round: a bar per bin with its count printed above it."""
-    bin_w, left, top, panel_h, bar_max = 36, 24, 40, 170, 120
+    bin_w, left, top, panel_h, bar_max = 40, 24, 30, 210, 120
     n_bins = len(centres)
-    width = left + bin_w * n_bins + 24
-    height = top + panel_h * len(panels) + 10
     most = max(max(int(counts.max()) for _, counts in panels), 1)
     svg = Svg(
         ident,
         title,
-        f"Bars: how many raters have each bias, to the nearest {BIAS_BIN} of a level. Left of the solid centre line: "
-        f"rates lower than the reference (severe); right: higher (lenient). Dashed lines mark ±{BIAS_THRESHOLD} "
-        "levels, where the effect counts as substantive. Each bar prints its count.",
-        width,
-        height,
+        f"Bars: how many raters have each bias, in bins {BIAS_BIN:.1f} of a level wide. Left of 0: rates lower than "
+        "the reference (severe); right: higher (lenient). The bars beyond the dashed lines, at "
+        f"±{BIAS_THRESHOLD} levels, are the raters whose bias counts as substantive; they are blue (lower) or "
+        "orange (higher). Each bar prints its count.",
+        left + bin_w * n_bins + 24,
+        top + panel_h * len(panels),
     )
 
     def x_of(bias: float) -> float:
         return left + (bias / BIAS_BIN + (n_bins - 1) / 2 + 0.5) * bin_w
 
     for p, (label, counts) in enumerate(panels):
-        base = top + panel_h * p + panel_h - 40  # the bars' baseline
+        base = top + panel_h * p + bar_max + 24  # the bars' baseline
         if label:
-            svg.text(left, top + panel_h * p - 18, label, "start", 12, weight="bold")
-        svg.text(x_of(0) - 6, top + panel_h * p - 2, "◀ lower (severe)", "end", 11)
-        svg.text(x_of(0) + 6, top + panel_h * p - 2, "higher (lenient) ▶", "start", 11)
+            svg.text(left, top + panel_h * p - 8, label, "start", 12, weight="bold")
+        for mark in (-BIAS_THRESHOLD, BIAS_THRESHOLD):
+            svg.line(x_of(mark), base - bar_max - 20, x_of(mark), base + 4, MUTED, 1, "4 3")
         for centre, raters in zip(centres.tolist(), counts.tolist(), strict=True):
             x = x_of(centre) - bin_w / 2
             height_of = bar_max * raters / most
-            fill = LOWER if centre < 0 else HIGHER if centre > 0 else NEUTRAL_BAR
+            beyond = abs(centre) > BIAS_THRESHOLD
+            fill = (LOWER if centre < 0 else HIGHER) if beyond else NEUTRAL_BAR
             if raters:
-                svg.rect(x + 2, base - height_of, bin_w - 4, height_of, fill)
+                svg.rect(x + 3, base - height_of, bin_w - 6, height_of, fill)
                 svg.text(x + bin_w / 2, base - height_of - 4, raters, "middle", 10)
-        for mark in (-BIAS_THRESHOLD, BIAS_THRESHOLD):
-            svg.line(x_of(mark), base - bar_max - 14, x_of(mark), base, MUTED, 1, "4 3")
-        svg.line(x_of(0), base - bar_max - 14, x_of(0), base, INK, 1.5)
+            svg.text(x + bin_w / 2, base + 16, signed(centre, 1) if round(centre, 9) else "0", "middle", 10, MUTED)
         svg.line(left, base, left + bin_w * n_bins, base, MUTED, 1)
-        for centre in centres.tolist():
-            if abs(centre / 0.5 - round(centre / 0.5)) < 1e-9:
-                svg.text(x_of(centre), base + 16, signed(centre, 1) if centre else "0", "middle", 10, MUTED)
+        svg.text(x_of(0) - 10, base + 34, "◀ lower (severe)", "end", 11)
+        svg.text(x_of(0) + 10, base + 34, "higher (lenient) ▶", "start", 11)
     return svg.render()
 
 
@@ -186,15 +200,17 @@ def bias_histogram_chart(a: Analysis) -> Markup:
     with np.errstate(invalid="ignore"):
         lenient, severe = int((bias >= BIAS_THRESHOLD).sum()), int((bias <= -BIAS_THRESHOLD).sum())
     caption = (
-        f"How many raters rate higher or lower than the reference on average, to the nearest {BIAS_BIN} of a level "
-        f"(in place of one bar per rater). {lenient} rate at least {BIAS_THRESHOLD} levels higher (lenient) and "
-        f"{severe} at least {BIAS_THRESHOLD} levels lower (severe): beyond the dashed lines. "
+        "How many raters rate higher or lower than the reference on average, in bins of "
+        f"{BIAS_BIN:.1f} levels (in place of one bar per rater). {lenient} rate at least {BIAS_THRESHOLD} levels "
+        f"higher (lenient) and {severe} at least {BIAS_THRESHOLD} levels lower (severe): the bars beyond the "
+        "dashed lines. "
         "A bias near 0 can still hide misses in both directions: read it with exact agreement."
     )
     table = Table(
-        f"Raters per bias, to the nearest {BIAS_BIN} of a level (+ higher / − lower than the reference)",
+        "Raters per bias (levels, + higher / − lower than the reference; a bias on a bin's edge counts in the bin "
+        "further from 0)",
         ["Bias (levels)", "Raters"],
-        [[signed(float(c)), int(n)] for c, n in zip(centres, counts, strict=True)],
+        [[_bias_range(float(c)), int(n)] for c, n in zip(centres, counts, strict=True)],
         numeric=(1,),
     )
     return figure("bias-histogram", "Bias across the room", svg, caption, table)
@@ -621,14 +637,14 @@ def _bias_change_histogram(a: Analysis) -> Markup:
     changed = per["changes"].to_numpy(dtype=float)
     moved = int((changed > 0).sum())
     caption = (
-        f"How many raters have each bias, to the nearest {BIAS_BIN} of a level, before the discussion (top) and "
+        f"How many raters have each bias, in bins of {BIAS_BIN:.1f} levels, before the discussion (top) and "
         f"after (bottom). Bars gathering at 0 mean the room moved toward the reference; {moved} of "
         f"{counted(len(per), 'rater')} changed at least one rating."
     )
     table = Table(
-        f"Raters per bias before and after the discussion, to the nearest {BIAS_BIN} of a level",
+        "Raters per bias before and after the discussion (levels, + higher / − lower than the reference)",
         ["Bias (levels)", "Raters before", "Raters after"],
-        [[signed(float(c)), int(b), int(n)] for c, b, n in zip(centres, before, after, strict=True)],
+        [[_bias_range(float(c)), int(b), int(n)] for c, b, n in zip(centres, before, after, strict=True)],
         numeric=(1, 2),
     )
     return figure("bias-change", "Bias across the room, before and after", svg, caption, table)
