@@ -20,7 +20,7 @@ gives the same bytes.
 Modules: :mod:`.analysis` (the numbers), :mod:`.summary` (the summary sentences),
 :mod:`.colour` (palette and contrast), :mod:`.svg` (the SVG builder), :mod:`.charts` (the
 charts), :mod:`.render` (templates and escaping), :mod:`.page` (the sections and build_report),
-:mod:`.rater_file` (a large room's per-rater CSV).
+:mod:`.crowd` (a large room's charts), :mod:`.rater_file` (a large room's per-rater CSV).
 """
 
 from __future__ import annotations
