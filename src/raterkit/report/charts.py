@@ -134,8 +134,9 @@ def distributions(a: Analysis) -> Markup:
     now = a.now
     items = a.items
     n_levels = now.n_levels
-    left, col_w, row_h, top = 150, 130, 24, 40
-    bar_max = col_w - 56  # room for the count and 'ref' after the longest bar
+    left, row_h, top, bar_max = 150, 24, 40, 74
+    # Room for the count and 'ref' after the longest bar: 56 up to three digits, wider for a large room.
+    col_w = bar_max + max(56, 8 * len(f"{int(a.counts.to_numpy().max())} ref"))
     width = left + col_w * n_levels + 10
     height = top + row_h * len(now.items) + 10
     has_key = now.key is not None
