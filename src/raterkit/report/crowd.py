@@ -16,7 +16,7 @@ import numpy as np
 from markupsafe import Markup
 
 from ..rules import BIAS_THRESHOLD
-from ..words import MISSING, percent, signed
+from ..words import MISSING, percent_of, signed
 from ..words import count as counted
 from .analysis import BIAS_BIN, Analysis, bias_histogram
 from .colour import HIGHER, INK, LOWER, MUTED, NEUTRAL_BAR, blend, text_on
@@ -24,11 +24,6 @@ from .render import Table, figure
 from .svg import Svg
 
 __all__ = ["bias_change_histogram", "bias_histogram_chart", "share_map"]
-
-
-def _share_words(share: float, raters: int) -> str:
-    """A share of the room as a percentage; '<1%' when some raters chose the level but fewer than 0.5%."""
-    return "<1%" if raters and share < 0.005 else percent(share)
 
 
 def share_map(a: Analysis) -> Markup:
@@ -64,7 +59,7 @@ def share_map(a: Analysis) -> Markup:
                 svg.rect(x + 1, y + 1, cell_w - 2, cell_h - 2, fill, stroke=INK, stroke_width=2.5)
             else:
                 svg.rect(x + 1, y + 1, cell_w - 2, cell_h - 2, fill)
-            words = _share_words(float(shares[i, k]), int(counts[i, k])) if totals[i] else MISSING
+            words = percent_of(int(counts[i, k]), int(totals[i]))
             svg.text(
                 x + cell_w / 2,
                 y + cell_h / 2 + 4,
@@ -85,10 +80,7 @@ def share_map(a: Analysis) -> Markup:
     for i, item in enumerate(now.items):
         row: list[object] = [
             item,
-            *(
-                _share_words(float(v), int(c)) if totals[i] else MISSING
-                for v, c in zip(shares[i], counts[i], strict=True)
-            ),
+            *(percent_of(int(c), int(totals[i])) for c in counts[i]),
         ]
         if has_key:
             row.append(a.level_id(items.loc[item, "reference"]))

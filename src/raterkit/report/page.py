@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ..rules import DISCUSS_DISAGREEMENT, DISCUSS_DISTANCE, alpha_reading
-from ..words import EFFECT_WORDS, bias_words, is_missing, percent, signed
+from ..words import EFFECT_WORDS, bias_words, is_missing, percent, percent_of, signed
 from .analysis import FURTHEST_SHOWN, Analysis, analyse, effect_counts, furthest_raters
 from .charts import charts
 from .rater_file import rater_csv
@@ -149,7 +149,7 @@ def large_raters(a: Analysis, raters_file: str | None) -> LargeRaters | None:
         "Raters showing each rater effect (a rater may show two)",
         ["Rater effect", "Raters", "Share of the room"],
         [
-            [EFFECT_WORDS.get(effect, "No clear effect"), found, percent(found / n)]
+            [EFFECT_WORDS.get(effect, "No clear effect"), found, percent_of(found, n)]
             for effect, found in effect_counts(a.raters)
         ],
         numeric=(1, 2),
