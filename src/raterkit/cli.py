@@ -730,19 +730,23 @@ def cmd_export_case(args: argparse.Namespace) -> int:
 
 
 def cmd_import_case(args: argparse.Namespace) -> int:
-    import json
     import tempfile
 
-    from .interchange import case
+    from .interchange import case, intake
 
     command = "raterkit import case"
     source = Path(args.file)
-    try:
-        package = json.loads(source.read_text(encoding="utf-8"))
-        framework = case.from_package(package, fallback_id=Path(args.output).stem)
-    except OSError as exc:
-        _say(f"{command}: cannot read {source}: {exc.strerror or exc}", "    Nothing was written.")
+    if not source.is_file():
+        why = "it is a folder" if source.is_dir() else "there is no such file"
+        _say(f"{command}: cannot read {source}: {why}", "    Nothing was written.")
         return 2
+    package, problems = intake.read_json(source)
+    if problems:
+        _say(*map(str, problems))
+        _say(f"{command}: {source} was not read, so nothing was written")
+        return 1
+    try:
+        framework = case.from_package(package, fallback_id=Path(args.output).stem)
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         _say(
             f"{command}: {source} is not a CASE 1.0 package raterkit can read ({type(exc).__name__}: {exc})",

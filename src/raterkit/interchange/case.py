@@ -2,8 +2,17 @@
 
 Identifiers are UUID v5 of the statement addresses, and the change time is fixed, so exporting
 the same framework twice gives the same bytes. What CASE has no field for (guidance,
-placeholders, plan elements, a source's seed) rides in ``extensions`` objects, which CASE 1.0
-readers ignore; without them an import still gives a valid framework.
+placeholders, plan elements, a source's seed) rides in ``extensions`` objects (a CASE 1.1
+property, which readers that do not know it ignore); without them an import still gives a
+valid framework.
+
+The package follows the CASE Service 1.0 REST/JSON binding's CFPackage (its OpenAPI definitions
+CFPckgDocument, CFPckgItem, CFPckgAssociation, CFRubric, CFRubricCriterion,
+CFRubricCriterionLevel): every required property, lower-case UUIDs (version 5 here), URIs and
+RFC 3339 date-times. Beyond the package types it writes ``CFPackageURI`` and ``CFDocumentURI``
+(1.0 defines them on the same objects outside a package; OpenSALT writes them in packages) and
+``extensions`` (CASE 1.1). tests/schemas/case-1.0-cfpackage.schema.json
+holds the binding as a JSON Schema and says where each rule comes from.
 """
 
 from __future__ import annotations
@@ -45,7 +54,6 @@ def to_package(fw: Framework) -> dict[str, Any]:
         "title": fw.title,
         "lastChangeDateTime": CHANGED,
         "CFPackageURI": _link(doc_id, fw.title),
-        "frameworkType": "Performance framework",
         "adoptionStatus": "Adopted",
         "language": "en",
         "extensions": {
