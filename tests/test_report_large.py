@@ -245,6 +245,18 @@ def test_a_large_rooms_page_stays_self_contained_with_a_table_for_every_chart(re
         assert "<details>" in block[: block.index("</section>")] and "<table>" in block[: block.index("</section>")]
 
 
+def test_a_large_room_without_a_reference_key_shows_shares_and_no_rater_figures(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text(
+        "rater,item,rating\n" + "".join(f"p{r},x{i},{'abc'[(r + i) % 3]}\n" for r in range(60) for i in range(5)),
+        encoding="utf-8",
+    )
+    made = make_report(read_responses([path], levels=["a", "b", "c"]), raters_file="r-raters.csv")
+    assert made.raters_csv is None and "no reference key" in made.html
+    assert 'id="share-map-title"' in made.html and 'id="heatmap-title"' not in made.html
+    assert " ref</text>" not in made.html and "p59" not in made.html
+
+
 # --------------------------------------------------------------------------------------------
 # The command
 
