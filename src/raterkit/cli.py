@@ -434,7 +434,7 @@ def _agreement_lines(summary: dict, title: str | None) -> list[str]:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .report import build_report
+    from .report import make_report
     from .responses import read_responses
 
     code = _report_usage(args)
@@ -456,12 +456,17 @@ def cmd_report(args: argparse.Namespace) -> int:
         if code is not None:
             return code
         _say(label + responses.summary_line())
-    page = build_report(after, before=before, title=args.title, catalog=catalog)
     output = Path(args.output)
-    if not _write_report(output, page):
+    rater_file = output.with_name(f"{output.stem}-raters.csv")  # a large room's per-rater table, linked by name
+    report = make_report(after, before=before, title=args.title, catalog=catalog, raters_file=rater_file.name)
+    if report.raters_csv is not None and not _write_report(rater_file, report.raters_csv):
+        return 1
+    if not _write_report(output, report.html.encode("utf-8")):
         return 1
     raters, items, _ = after.matrix()
     print(f"Wrote {output} ({words.count(len(raters), 'rater')}, {words.count(len(items), 'behaviour')}).")
+    if report.raters_csv is not None:
+        print(_RATER_FILE_WORDS.format(rater_file))
     return 0
 
 
@@ -544,8 +549,10 @@ def _report_from_database(args: argparse.Namespace) -> int:
                 "    Name the folders that hold it with --data.",
             )
             return 1
+        output = Path(args.output)
+        rater_file = output.with_name(f"{output.stem}-raters.csv")
         try:
-            page = room.report(session.code)
+            report = room.report_files(session.code, raters_file=rater_file.name)
         except LiveError as exc:
             _say(f"raterkit report: session {session.code}: {exc.message}")
             return 1
@@ -561,22 +568,29 @@ def _report_from_database(args: argparse.Namespace) -> int:
         return 1
     finally:
         store.close()
-    output = Path(args.output)
-    if not _write_report(output, page):
+    if report.raters_csv is not None and not _write_report(rater_file, report.raters_csv):
+        return 1
+    if not _write_report(output, report.html.encode("utf-8")):
         return 1
     compared = f"; round {rounds[0]} against round {rounds[-1]}" if len(rounds) > 1 else ""
     print(
         f"Wrote {output} from session {session.code} ({words.count(len(raters), 'rater')}, "
         f"{words.count(behaviours, 'behaviour')}{compared})."
     )
+    if report.raters_csv is not None:
+        print(_RATER_FILE_WORDS.format(rater_file))
     return 0
 
 
-def _write_report(output: Path, page: str) -> bool:
-    """Write the report page; False after saying why it could not be written."""
+#: What the report command says when it writes a large room's rater file.
+_RATER_FILE_WORDS = "Wrote {}: every rater's figures, one row per rater (too many raters to list in the report)."
+
+
+def _write_report(output: Path, data: bytes) -> bool:
+    """Write the report page (or its rater file) whole or not at all; False after saying why it could not be written."""
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(page, encoding="utf-8")
+        write_whole(output, data)
     except OSError as exc:
         _say(
             f"raterkit report: cannot write {output} ({exc.strerror})",
