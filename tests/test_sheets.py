@@ -357,6 +357,12 @@ def test_a_workbook_declaring_xml_entities_is_refused_in_plain_words(
 CONTROL = ["Clears \x1b[2J the screen", "a\x00b", "line\r\nbreak", "literal _x0041_ stays", "tab\there", "_x005F_"]
 
 
+def test_control_characters_and_carriage_returns_survive_csv(tmp_path: Path) -> None:
+    framework = _statement_framework(*CONTROL, "0\r0")
+    again, _ = via_csv(framework, tmp_path)
+    assert again.competencies[0].descriptors["1"]["overall"] == [*CONTROL, "0\r0"]
+
+
 def test_control_characters_and_escape_lookalikes_survive_a_workbook(tmp_path: Path) -> None:
     framework = _statement_framework(*CONTROL)
     again, data = via_xlsx(framework, tmp_path)

@@ -60,7 +60,8 @@ def read(folder: Path, shown: str, sheets: list[str]) -> tuple[list[ReadTable], 
             )
             continue
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            with path.open(encoding="utf-8-sig", newline="") as handle:  # a CR inside a cell stays a CR
+                text = handle.read()
         except UnicodeDecodeError:
             problems.append(
                 Problem(where, None, "", "this file is not UTF-8 text", "Save it from your spreadsheet as 'CSV UTF-8'.")
