@@ -22,9 +22,8 @@ import re
 import uuid
 from typing import Any
 
-import yaml
-
 from ..model import IMPLICIT_CRITERION_ID, Competency, Criterion, Framework, Level
+from .yamlout import framework_yaml
 
 NAMESPACE = uuid.UUID("6f1c1a52-3d0e-5b8e-9a57-2a1f5e0c8d11")
 CHANGED = "2000-01-01T00:00:00+00:00"
@@ -239,13 +238,4 @@ def _safe_id(code: str, n: int) -> str:
 
 def to_yaml(fw: Framework) -> str:
     """The framework as a YAML file raterkit validates, statements verbatim and in order."""
-    data = fw.model_dump(exclude_none=True, exclude_defaults=False)
-    for comp in data["competencies"]:
-        if comp["criteria"] == [{"id": IMPLICIT_CRITERION_ID, "label": "Overall"}]:
-            del comp["criteria"]
-    if not data.get("guidance"):
-        data.pop("guidance", None)
-    if not data.get("placeholders"):
-        data.pop("placeholders", None)
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=False)
-    return "# yaml-language-server: $schema=schema.json\n" + text
+    return framework_yaml(fw)
