@@ -7,7 +7,7 @@
 Starts ``raterkit live`` in its own process (the command a trainer types, on a SQLite database in
 a temporary folder), then for each room size N: creates a self-paced session of the 16-item quiz
 ``cp1-customer-relations`` (every item open; ``--items`` takes the first K), and runs N
-participants, each with its own ``httpx.AsyncClient``: each joins, keeps its event stream
+participants, each with its own ``aiohttp.ClientSession``: each joins, keeps its event stream
 (``/events``) open and read in a task, then rates every item once, in a random order, at a
 random level, after a random think time (0 to 2 x ``--think`` seconds; the default 2 s is still
 brisker than a room whose trainees read each behaviour first, and a room of N then asks for up
@@ -50,33 +50,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import json
 import os
 import random
 import resource
 import secrets
 import socket
-import ssl
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import aiohttp  # the room's phones: a third of httpx's CPU per request, measured on this benchmark
 import psycopg
 import uvloop  # the client's event loop, as the server's: the room's phones cost this machine less
-
-if importlib.util.find_spec("sniffio") is None:
-    # httpcore imports sniffio inside every request; when it is not installed, each of those
-    # imports searched the whole import path again (a sixth of this client's CPU, measured with
-    # py-spy). A None entry makes the import fail at once, as it would anyway.
-    sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 ROOT = Path(__file__).resolve().parent.parent
 QUIZ = "cp1-customer-relations"
@@ -150,9 +143,10 @@ class Server:
                     f"raterkit live ({self.label}) stopped (exit code {self.process.returncode}):\n{self.log.read_text()}"
                 )
             try:
-                if httpx.get(self.url + "/openapi.json", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
+                with urllib.request.urlopen(self.url + "/openapi.json", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
                 pass
             time.sleep(0.2)
         self.stop()
@@ -315,26 +309,55 @@ class Figures:
 #: What a browser's HTTP stack meets when the server closes a kept-alive connection just as a request is
 #: sent on it (uvicorn closes one idle for 5 s; under load its clock and this client's drift apart).
 #: Browsers then send the request once more on a new connection, whatever its method: so does this client.
-CLOSED_UNANSWERED = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+CLOSED_UNANSWERED = (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError)
+#: A stream is read for as long as the run lasts; a request waits at most a minute.
+REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=60)
+STREAM_TIMEOUT = aiohttp.ClientTimeout(total=None, connect=60, sock_connect=60)
 
 
-async def send(client: httpx.AsyncClient, method: str, url: str, figures: Figures, **options: Any) -> httpx.Response:
-    """A request, sent once more (and counted) when the server closed the connection without answering."""
-    try:
-        return await client.request(method, url, **options)
-    except CLOSED_UNANSWERED as exc:
-        figures.retried.append(f"{method} {url.rsplit('/', 1)[-1]}: {exc!r}")
-        return await client.request(method, url, **options)
+@dataclass
+class Answer:
+    status: int
+    body: bytes
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def text(self, limit: int = 200) -> str:
+        return self.body[:limit].decode("utf-8", "replace")
+
+
+async def send(client: aiohttp.ClientSession, method: str, url: str, figures: Figures, **options: Any) -> Answer:
+    """A request and its whole answer, sent once more (and counted) when the server closed the
+    connection without answering."""
+    for attempt in range(2):
+        try:
+            async with client.request(method, url, timeout=REQUEST_TIMEOUT, **options) as response:
+                return Answer(response.status, await response.read())
+        except CLOSED_UNANSWERED as exc:
+            if attempt:
+                raise
+            figures.retried.append(f"{method} {url.rsplit('/', 1)[-1]}: {exc!r}")
+    raise AssertionError("unreachable")
+
+
+def new_client() -> aiohttp.ClientSession:
+    """A client of its own, as each phone is (its own connections, kept alive between requests)."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=4, force_close=False), auto_decompress=False)
 
 
 class Participant:
     """One simulated trainee: a client of its own, a token, an event stream read in a task."""
 
-    def __init__(self, n: int, url: str, code: str, tls: ssl.SSLContext):
+    def __init__(self, n: int, url: str, code: str):
         self.name = f"Trainee {n:04d}"
         self.code = code
-        # A client of its own (as each phone is); one TLS context for all, as none is used on http.
-        self.client = httpx.AsyncClient(base_url=url + "/api/v1", timeout=60, verify=tls)
+        self.api = url + "/api/v1"
+        self.client = new_client()
         self.headers: dict[str, str] = {}
         self.connected = asyncio.Event()  # set by the first state event, or when the stream is lost
         self.gone = False  # the stream was lost (and counted as broken)
@@ -345,13 +368,13 @@ class Participant:
     async def join(self, figures: Figures) -> bool:
         try:
             answer = await send(
-                self.client, "POST", f"/sessions/{self.code}/participants", figures, json={"name": self.name}
+                self.client, "POST", f"{self.api}/sessions/{self.code}/participants", figures, json={"name": self.name}
             )
-        except httpx.TransportError as exc:
+        except aiohttp.ClientError as exc:
             figures.errors.append(f"join: {exc!r}")
             return False
-        if answer.status_code != 201:
-            figures.errors.append(f"join: {answer.status_code} {answer.text[:200]}")
+        if answer.status != 201:
+            figures.errors.append(f"join: {answer.status} {answer.text()}")
             return False
         self.headers = {"Authorization": f"Bearer {answer.json()['token']}"}
         return True
@@ -362,15 +385,12 @@ class Participant:
             for attempt in range(2):
                 started = False
                 try:
-                    async with self.client.stream(
-                        "GET",
-                        f"/sessions/{self.code}/events",
-                        headers=self.headers,
-                        timeout=httpx.Timeout(60, read=None),
+                    async with self.client.get(
+                        f"{self.api}/sessions/{self.code}/events", headers=self.headers, timeout=STREAM_TIMEOUT
                     ) as response:
                         started = True
-                        if response.status_code != 200:
-                            figures.stream_errors.append(f"{self.name}: {response.status_code}")
+                        if response.status != 200:
+                            figures.stream_errors.append(f"{self.name}: {response.status}")
                             return
                         await self.read_events(response)
                     figures.stream_errors.append(f"{self.name}: the server closed the stream")
@@ -379,7 +399,7 @@ class Participant:
                     if started or attempt:
                         raise
                     figures.retried.append(f"GET events: {exc!r}")
-        except httpx.TransportError as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             figures.stream_errors.append(f"{self.name}: {exc!r}")
         finally:
             self.gone = True
@@ -387,14 +407,15 @@ class Participant:
             async with self.seen:
                 self.seen.notify_all()
 
-    async def read_events(self, response: httpx.Response) -> None:
+    async def read_events(self, response: aiohttp.ClientResponse) -> None:
         kind = None
-        async for line in response.aiter_lines():
+        async for raw in response.content:
+            line = raw.rstrip(b"\r\n")
             if not line:
                 kind = None
-            elif line.startswith("event:"):
+            elif line.startswith(b"event:"):
                 kind = line[6:].strip()
-            elif line.startswith("data:") and kind == "state":
+            elif line.startswith(b"data:") and kind == b"state":
                 arrived = time.monotonic()
                 view = json.loads(line[5:])
                 fresh = [i["id"] for i in view["items"] if i["state"] == "revealed" and i["id"] not in self.revealed]
@@ -417,18 +438,18 @@ class Participant:
                 answer = await send(
                     self.client,
                     "PUT",
-                    f"/sessions/{self.code}/items/{item}/rating",
+                    f"{self.api}/sessions/{self.code}/items/{item}/rating",
                     figures,
                     json={"rating": level},
                     headers=self.headers,
                 )
-            except httpx.TransportError as exc:
+            except (TimeoutError, aiohttp.ClientError) as exc:
                 figures.errors.append(f"rate: {exc!r} ({start - answered:.1f} s after the last answer)")
                 continue
             answered = time.perf_counter()
             figures.latencies.append(answered - start)
-            if not answer.is_success:
-                figures.errors.append(f"rate: {answer.status_code} {answer.text[:200]}")
+            if not answer.ok:
+                figures.errors.append(f"rate: {answer.status} {answer.text()}")
 
     async def wait_revealed(self, item: str) -> None:
         """Until the stream shows ``item`` revealed (or the stream is lost)."""
@@ -439,44 +460,51 @@ class Participant:
         if self.stream_task is not None:
             self.stream_task.cancel()
             await asyncio.gather(self.stream_task, return_exceptions=True)
-        await self.client.aclose()
+        await self.client.close()
 
 
-async def read_console(client: httpx.AsyncClient, code: str, headers: dict[str, str], figures: Figures) -> None:
+async def read_console(
+    client: aiohttp.ClientSession, api: str, code: str, headers: dict[str, str], figures: Figures
+) -> None:
     """The trainer's console stream, read (and counted) as the console page would."""
     try:
-        async with client.stream(
-            "GET", f"/sessions/{code}/console-events", headers=headers, timeout=httpx.Timeout(60, read=None)
+        async with client.get(
+            f"{api}/sessions/{code}/console-events", headers=headers, timeout=STREAM_TIMEOUT
         ) as response:
-            async for line in response.aiter_lines():
-                if line.startswith("event: state"):
+            async for line in response.content:
+                if line.startswith(b"event: state"):
                     figures.console_events += 1
         figures.stream_errors.append("console: the server closed the stream")
-    except httpx.TransportError as exc:
+    except (TimeoutError, aiohttp.ClientError) as exc:
         figures.stream_errors.append(f"console: {exc!r}")
 
 
 async def run_room(url: str, key: str, n: int, args: argparse.Namespace, server: Server, figures: Figures) -> None:
     """One room of ``n`` participants; figures are filled in as the run goes (so a stopped run keeps them)."""
     trainer_headers = {"Authorization": f"Bearer {key}"}
-    tls = ssl.create_default_context()
+    api = url + "/api/v1"
     rng = random.Random(args.seed + n)
     room: list[Participant] = []
     console: asyncio.Task | None = None
-    async with httpx.AsyncClient(base_url=url + "/api/v1", timeout=60, verify=tls) as trainer:
-        quizzes = (await trainer.get("/quizzes", headers=trainer_headers)).json()
+    async with new_client() as trainer:
+        quizzes = (await send(trainer, "GET", f"{api}/quizzes", figures, headers=trainer_headers)).json()
         items = [i["id"] for q in quizzes if q["id"] == QUIZ for i in q["items"]][: args.items]
-        made = await trainer.post(
-            "/sessions", json={"quiz": QUIZ, "items": items, "pace": "self"}, headers=trainer_headers
+        made = await send(
+            trainer,
+            "POST",
+            f"{api}/sessions",
+            figures,
+            json={"quiz": QUIZ, "items": items, "pace": "self"},
+            headers=trainer_headers,
         )
-        if made.status_code != 201:
-            figures.errors.append(f"create: {made.status_code} {made.text[:200]}")
+        if made.status != 201:
+            figures.errors.append(f"create: {made.status} {made.text()}")
             return
         code = made.json()["code"]
         try:
             if args.console:
-                console = asyncio.create_task(read_console(trainer, code, trainer_headers, figures))
-            room = [Participant(k, url, code, tls) for k in range(n)]
+                console = asyncio.create_task(read_console(trainer, api, code, trainer_headers, figures))
+            room = [Participant(k, url, code) for k in range(n)]
             start = time.monotonic()
             joined = await asyncio.gather(*(p.join(figures) for p in room))
             figures.join_seconds = time.monotonic() - start
@@ -506,11 +534,11 @@ async def run_room(url: str, key: str, n: int, args: argparse.Namespace, server:
             for item in items[: args.reveals]:
                 t0 = time.monotonic()
                 answer = await send(
-                    trainer, "POST", f"/sessions/{code}/items/{item}/reveal", figures, headers=trainer_headers
+                    trainer, "POST", f"{api}/sessions/{code}/items/{item}/reveal", figures, headers=trainer_headers
                 )
                 posted = time.monotonic() - t0
-                if answer.status_code != 200:
-                    figures.errors.append(f"reveal: {answer.status_code} {answer.text[:200]}")
+                if answer.status != 200:
+                    figures.errors.append(f"reveal: {answer.status} {answer.text()}")
                     continue
                 await asyncio.gather(*(p.wait_revealed(item) for p in room_in))
                 delivery = [p.revealed[item] - t0 for p in room_in if item in p.revealed]

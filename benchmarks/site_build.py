@@ -30,7 +30,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from raterkit.load import load_catalog  # noqa: E402
-from raterkit.site.compose import SiteSettings, build_site, insert_nav, site_notebooks  # noqa: E402
+from raterkit.site.compose import (  # noqa: E402
+    SiteSettings,
+    build_site,
+    insert_nav,
+    site_downloads,
+    site_notebooks,
+)
 from raterkit.site.plugin import ASSET_DIR, CSS, JS  # noqa: E402
 
 #: The environment of every build (main() sets the bytecode cache).
@@ -72,7 +78,11 @@ def prerendered_project(dest: Path) -> Path:
     assert not problems
     settings = SiteSettings(office=plugin_cfg.get("office") or None)
     notebooks = site_notebooks(project / "notebooks", settings)
-    pages, generated_nav = build_site(catalog, settings, notebooks)
+    downloads = site_downloads(catalog)
+    pages, generated_nav = build_site(catalog, settings, notebooks, downloads)
+    for download in downloads:  # each framework's spreadsheet and CASE package
+        (project / "docs" / download.path).parent.mkdir(parents=True, exist_ok=True)
+        (project / "docs" / download.path).write_bytes(download.content)
     for page in pages:
         target = project / "docs" / page.path
         target.parent.mkdir(parents=True, exist_ok=True)

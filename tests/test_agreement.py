@@ -483,3 +483,54 @@ def test_the_engine_never_imports_gpl_or_presentation_packages():
             imported.add(node.module.split(".")[0])
     # "rules" is raterkit.rules (plain Python): the thresholds the engine judges by.
     assert imported <= {"__future__", "math", "collections", "typing", "numpy", "pandas", "statsmodels", "rules"}
+
+
+def test_rater_effects_and_round_changes_over_all_raters_follow_the_rules_rater_by_rater():
+    """rater_table and compare_rounds judge every rater at once (numpy, for rooms of thousands);
+    the same rules applied one rater at a time in plain Python give the same words and counts."""
+    rng = np.random.default_rng(14)
+    n_raters, n_items, n_levels = 400, 9, 5
+    key = rng.integers(0, n_levels, n_items)
+    drift = rng.choice([-2, -1, 0, 0, 1, 2], size=(n_raters, 1))
+    first = np.clip(key + drift + rng.integers(-1, 2, (n_raters, n_items)), 0, n_levels - 1).astype(float)
+    first[rng.random(first.shape) < 0.2] = np.nan
+    first[:5] = np.nan  # raters who rated nothing in the first round
+    second = np.where(rng.random(first.shape) < 0.5, key, first)
+    table = agreement.rater_table(first, key, n_levels)
+    for r, row in table.iterrows():
+        expected: list[str] = []
+        if row["n"] < rules.MIN_ITEMS_FOR_EFFECTS:
+            expected = ["too few ratings"]
+        else:
+            if row["bias"] >= rules.BIAS_THRESHOLD:
+                expected.append("lenient")
+            elif row["bias"] <= -rules.BIAS_THRESHOLD:
+                expected.append("severe")
+            central = bool(row["sd_ratio"] < rules.CENTRAL_SD_RATIO and row["middle_share"] > row["key_middle_share"])
+            if central:
+                expected.append("central tendency")
+            if row["error_sd"] >= rules.INCONSISTENT_SD and not central:
+                expected.append("inconsistent")
+        assert row["effects"] == expected, r
+    assert {tuple(e) for e in table["effects"]} >= {
+        ("lenient",),
+        ("severe", "inconsistent"),
+        ("lenient", "central tendency"),
+        ("central tendency",),
+        ("too few ratings",),
+        (),
+    }, "every rule is exercised"
+
+    ids_before = [f"r{i}" for i in range(n_raters)]
+    ids_after = ids_before[10:] + ["newcomer"]  # ten left, one joined
+    later = np.vstack([second[10:], key[None, :].astype(float)])
+    per = agreement.compare_rounds(first, later, key, n_levels, rater_ids=(ids_before, ids_after))["per_rater"]
+    for rater in per.index:
+        if rater in ids_before and rater in ids_after:
+            a, b = first[ids_before.index(rater)], later[ids_after.index(rater)]
+            both = ~np.isnan(a) & ~np.isnan(b)
+            expected_changes = float((a[both] != b[both]).sum()) if both.any() else math.nan
+        else:
+            expected_changes = math.nan
+        got = per.loc[rater, "changes"]
+        assert (math.isnan(got) and math.isnan(expected_changes)) or got == expected_changes, rater

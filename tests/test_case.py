@@ -61,33 +61,71 @@ def test_package_shape() -> None:
     assert all(c["CFItemURI"]["identifier"] in item_ids for c in rubric["CFRubricCriteria"])
 
 
-def test_schema_rejects_a_level_without_its_criterion() -> None:
+def test_schema_holds_packages_to_case_1_0() -> None:
+    """The schema is the CASE 1.0 binding's (tests/schemas/…): it must refuse what 1.0 refuses."""
     framework = _load(ROOT / "frameworks" / "customer-service-rubric.yaml")
     package = case.to_package(framework)
-    del package["CFRubrics"][0]["CFRubricCriteria"][0]["CFRubricCriterionLevels"][0]["rubricCriterionId"]
-    with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(package, SCHEMA)
+    level = package["CFRubrics"][0]["CFRubricCriteria"][0]["CFRubricCriterionLevels"][0]
+    del level["rubricCriterionId"]  # optional in CASE 1.0
+    jsonschema.validate(package, SCHEMA)
+
+    def refused(change) -> None:
+        broken = json.loads(json.dumps(package))
+        change(broken)
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(broken, SCHEMA)
+
+    def levels(p):
+        return p["CFRubrics"][0]["CFRubricCriteria"][0]["CFRubricCriterionLevels"]
+
+    refused(lambda p: levels(p)[0].pop("lastChangeDateTime"))
+    refused(lambda p: p["CFAssociations"][0].update(associationType="isParentOf"))
+    refused(lambda p: p["CFItems"][0].update(identifier=p["CFItems"][0]["identifier"].upper()))
+    refused(lambda p: p["CFItems"][0].update(identifier="6f1c1a52-3d0e-0b8e-9a57-2a1f5e0c8d11"))  # version 0
+    refused(lambda p: p["CFItems"][0].update(lastChangeDateTime="2000-01-01 00:00"))
+    refused(lambda p: p["CFItems"][0].update(CFItemAssociationURI={}))  # not a CASE property
+    refused(lambda p: p["CFDocument"].pop("creator"))
+    refused(lambda p: p["CFDocument"].update(frameworkType="Performance framework"))  # not a CASE 1.0 property
+    refused(lambda p: p.update(CFRubric=[]))
 
 
-def test_plain_package_without_rubrics(tmp_path: Path) -> None:
-    doc = {"identifier": "11111111-1111-4111-8111-111111111111", "title": "Plain", "uri": "urn:x:d"}
+def _plain_package() -> dict:
+    """A plain CASE 1.0 package, valid against the schema: items and isChildOf associations, no rubrics."""
+    changed = "2024-05-01T12:00:00Z"
+    doc = {
+        "identifier": "11111111-1111-4111-8111-111111111111",
+        "uri": "https://case.example.org/uri/11111111-1111-4111-8111-111111111111",
+        "creator": "Example registry",
+        "title": "Plain",
+        "lastChangeDateTime": changed,
+    }
     items, assocs = [], []
     tree = [("C1", "Serve customers", None), ("", '="quoted" ünïcode', "C1"), ("", "Second", "C1")]
     ids = {}
     for n, (code, text, parent) in enumerate(tree):
         ident = f"22222222-2222-4222-8222-{n:012d}"
         ids[code or text] = ident
-        items.append({"identifier": ident, "fullStatement": text, "humanCodingScheme": code, "uri": f"urn:x:{n}"})
+        item = {"identifier": ident, "fullStatement": text, "uri": f"urn:x:{n}", "lastChangeDateTime": changed}
+        items.append({**item, "humanCodingScheme": code} if code else item)
         dest = ids[parent] if parent else doc["identifier"]
         assocs.append(
             {
+                "identifier": f"33333333-3333-4333-8333-{n:012d}",
+                "uri": f"urn:x:a{n}",
                 "associationType": "isChildOf",
                 "sequenceNumber": n,
-                "originNodeURI": {"identifier": ident},
-                "destinationNodeURI": {"identifier": dest},
+                "originNodeURI": {"title": text, "identifier": ident, "uri": f"urn:x:{n}"},
+                "destinationNodeURI": {"title": "parent", "identifier": dest, "uri": "urn:x:parent"},
+                "lastChangeDateTime": changed,
             }
         )
-    framework = case.from_package({"CFDocument": doc, "CFItems": items, "CFAssociations": assocs}, "my plain (v2)")
+    return {"CFDocument": doc, "CFItems": items, "CFAssociations": assocs}
+
+
+def test_plain_package_without_rubrics(tmp_path: Path) -> None:
+    package = _plain_package()
+    jsonschema.validate(package, SCHEMA)
+    framework = case.from_package(package, "my plain (v2)")
     assert framework.id == "my-plain-v2"
     out = tmp_path / "plain.yaml"
     out.write_text(case.to_yaml(framework), encoding="utf-8")
@@ -120,7 +158,25 @@ def test_cli_export_import_export(
     deep = tmp_path / "deep.json"
     deep.write_text("[" * 100_000 + "]" * 100_000)
     result = _cli("import", "case", str(deep), "-o", str(tmp_path / "x.yaml"))
-    assert result.returncode == 1 and "not a CASE 1.0 package" in result.stderr
+    assert result.returncode == 1 and "is nested more than 64 levels deep" in result.stderr
     assert not (tmp_path / "x.yaml").exists()
     result = _cli("export", "case", "no-such-framework", "-o", str(tmp_path / "y.json"))
     assert result.returncode == 2 and "no framework" in result.stderr
+
+
+def test_import_case_writes_block_style_yaml_a_person_can_edit(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    package, out = tmp_path / "plain.json", tmp_path / "plain.yaml"
+    package.write_text(json.dumps(_plain_package()), encoding="utf-8")
+    assert main(["import", "case", str(package), "-o", str(out)]) == 0, capsys.readouterr().err
+    text = out.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[0].startswith("# yaml-language-server: $schema=")
+    assert [line.split(":")[0] for line in lines if line[:1].isalpha()] == [
+        "id",
+        "title",
+        "scale",
+        "competencies",
+    ]
+    assert not any(line.rstrip().endswith(("{", "[")) or ": {" in line or ": [" in line for line in lines), text
+    assert [line.strip() for line in lines[-2:]] == ['- ="quoted" ünïcode', "- Second"]  # one statement a line
+    assert _load(out).competencies[0].title == "Serve customers"

@@ -6,6 +6,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,6 +14,8 @@ from hypothesis import strategies as st
 from raterkit.interchange import case
 from raterkit.load import load_framework
 from raterkit.model import Competency, Criterion, Framework, Level
+
+SCHEMA = json.loads((Path(__file__).parent / "schemas" / "case-1.0-cfpackage.schema.json").read_text())
 
 _TEXT = st.text(
     alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"), whitelist_characters="\"'=+-@"),
@@ -46,6 +49,7 @@ def frameworks(draw: st.DrawFn) -> Framework:
 @given(frameworks())
 def test_case_round_trip(framework: Framework) -> None:
     text = case.dumps(framework)
+    jsonschema.validate(json.loads(text), SCHEMA)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "generated.yaml"
         path.write_text(case.to_yaml(case.from_package(json.loads(text))), encoding="utf-8")

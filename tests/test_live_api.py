@@ -1031,3 +1031,83 @@ def test_a_change_committed_before_the_database_went_away_is_said_to_be_saved(cl
     monkeypatch.undo()
     states = {i["id"]: i["state"] for i in client.get(f"{API}/sessions/{code}", headers=KEY).json()["items"]}
     assert states["cp1-01"] == "open" and states["cp1-02"] == "waiting"
+
+
+# --------------------------------------------------------------------------------------------
+# 7. The ratings' fast path answers exactly as the router does
+
+
+def test_the_fast_path_for_ratings_answers_every_request_as_the_router_would(client, monkeypatch):
+    """A rating is the request a room sends most, so the server answers it without the router's
+    layers (``RatingFastPath``) when it can. Every kind of rating request, good and bad, gets the
+    same status, body and headers from the server with the fast path as from one without it, over
+    the same database; and the fast path does answer the good ones (it is not silently unused)."""
+    from raterkit.live.api import RatingFastPath
+
+    room = client.app.state.room
+    plain = create_app(room.catalog, room.store.url, LIVE_KEY, store=room.store, fast_ratings=False)
+    answered: list[int] = []
+    answer = RatingFastPath.answer
+
+    async def counted(self, scope, body, match):
+        response = await answer(self, scope, body, match)
+        if response is not None:
+            answered.append(response.status_code)
+        return response
+
+    monkeypatch.setattr(RatingFastPath, "answer", counted)
+    code = new_session(client)["code"]
+    other_code = new_session(client, pace="self")["code"]
+    ann, bo = join(client, code, "Ann"), join(client, code, "Bo")
+    act(client, code, "cp1-01", "open")
+    act(client, code, "cp1-02", "open")
+    act(client, code, "cp1-02", "close")
+    url = f"{API}/sessions/{code}/items/cp1-01/rating"
+    json_type = {"Content-Type": "application/json"}
+    requests: list[tuple[str, Any, dict[str, str]]] = [
+        (url, {"rating": "II"}, bearer(ann["token"])),
+        (url, {"rating": "ii", "extra": [1, 2]}, bearer(ann["token"])),  # any case; unknown fields ignored
+        (url, {"rating": "Fully Successful"}, bearer(bo["token"])),  # a label
+        (url, {"rating": "VII"}, bearer(ann["token"])),  # not on the scale
+        (url, {"rating": "x" * 200}, bearer(ann["token"])),
+        (url, {"rating": "x" * 201}, bearer(ann["token"])),
+        (url, {"rating": 3}, bearer(ann["token"])),
+        (url, {"rating": None}, bearer(ann["token"])),
+        (url, {}, bearer(ann["token"])),
+        (url, [], bearer(ann["token"])),
+        (url, b"{not json", {**bearer(ann["token"]), **json_type}),
+        (url, b'{"rating": "\\ud800"}', {**bearer(ann["token"]), **json_type}),
+        (url, b"", {**bearer(ann["token"]), **json_type}),
+        (f"{API}/sessions/{code}/items/cp1-02/rating", {"rating": "II"}, bearer(ann["token"])),  # closed
+        (f"{API}/sessions/{code}/items/cp1-03/rating", {"rating": "II"}, bearer(ann["token"])),  # waiting
+        (f"{API}/sessions/{code}/items/nothing/rating", {"rating": "II"}, bearer(ann["token"])),
+        (f"{API}/sessions/{code}/items/nothing/rating", {"rating": "VII"}, bearer(ann["token"])),
+        (f"{API}/sessions/{code.lower()}/items/cp1-01/rating", {"rating": "III"}, bearer(ann["token"])),
+        (f"{API}/sessions/{other_code}/items/cp1-01/rating", {"rating": "II"}, bearer(ann["token"])),
+        (f"{API}/sessions/ZZZZZZ/items/cp1-01/rating", {"rating": "II"}, bearer(ann["token"])),
+        (url, {"rating": "II"}, cookie(code, ann["token"])),  # no CSRF token
+        (url, {"rating": "II"}, cookie(code, ann["token"], ann["csrf"])),
+        (url, {"rating": "II"}, cookie(code, ann["token"], bo["csrf"])),
+        (url, {"rating": "II"}, {**bearer(ann["token"]), "Origin": "https://evil.example"}),
+        (url, {"rating": "II"}, {**bearer(ann["token"]), "Origin": "null"}),
+        (url, {"rating": "II"}, bearer("not-a-token")),
+        (url, {"rating": "II"}, KEY),
+        (url, {"rating": "II"}, {}),
+        (url, b'{"rating": "II"}', {**bearer(ann["token"]), "Content-Type": "text/plain"}),
+    ]
+
+    def sent(c: Client, target: str, body: Any, headers: dict[str, str]) -> tuple[int, bytes, list[tuple[str, str]]]:
+        if isinstance(body, bytes):
+            r = c.put(target, content=body, headers=headers)
+        else:
+            r = c.put(target, json=body, headers=headers)
+        kept = sorted((k, v) for k, v in r.headers.items() if k not in ("date", "x-raterkit-worker"))
+        return r.status_code, r.content, kept
+
+    with Client(plain) as router_only:
+        for target, body, headers in requests:
+            fast = sent(client, target, body, headers)
+            slow = sent(router_only, target, body, headers)
+            assert fast == slow, (target, body, headers)
+    assert answered.count(200) >= 4 and 409 in answered and 422 in answered and 403 in answered, answered
+    assert state(client, code, ann["token"])["mine"] == {"cp1-01": "II"}

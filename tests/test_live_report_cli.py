@@ -101,6 +101,32 @@ def test_a_session_of_one_round_and_the_default_file_name(client, live_db, tmp_p
     assert capsys.readouterr().out == f"Wrote report.html from session {code} (1 rater, 4 behaviours).\n"
 
 
+@pytest.mark.slow
+def test_a_large_live_session_gets_its_rater_file_beside_the_page(client, live_db, tmp_path, capsys):
+    """More raters than the page lists (MOST_RATERS_DRAWN): the command writes every rater's figures
+    beside the page and links to it; the console's page, which has no file beside it, says how to get one."""
+    from raterkit.report import MOST_RATERS_DRAWN
+
+    code = post(client, "/sessions", json={"quiz": QUIZ_ID, "items": ITEMS, "pace": "self"})["code"]
+    names = [f"T{n:02d}" for n in range(MOST_RATERS_DRAWN + 1)]
+    tokens = {
+        name: client.post(f"{API}/sessions/{code}/participants", json={"name": name}).json()["token"] for name in names
+    }
+    client.cookies.clear()
+    rate_round(client, code, tokens, {name: ROUND1[("Ann", "Bo", "Cy")[n % 3]] for n, name in enumerate(names)})
+    out = tmp_path / "workshop.html"
+    assert report("--db", live_db, "--session", code, "-o", str(out), *DATA) == 0
+    rater_file = tmp_path / "workshop-raters.csv"
+    assert capsys.readouterr().out.splitlines()[1] == (
+        f"Wrote {rater_file}: every rater's figures, one row per rater (too many raters to list in the report)."
+    )
+    rows = rater_file.read_text(encoding="utf-8").splitlines()
+    assert len(rows) == len(names) + 1 and sorted(row.split(",")[0] for row in rows[1:]) == names
+    assert '<a href="workshop-raters.csv">' in out.read_text(encoding="utf-8")
+    served = client.get(f"{API}/sessions/{code}/report", headers=KEY).text
+    assert "-raters.csv" not in served and "writes every rater's figures to a file beside the report" in served
+
+
 def test_an_unknown_session_code_is_said_plainly_with_the_sessions_there_are(client, live_db, tmp_path, capsys):
     code = workshop(client)
     out = tmp_path / "report.html"

@@ -42,6 +42,27 @@ def test_every_framework_has_its_pages(seed_site, catalog):
         assert (seed_site / page).exists(), page
 
 
+def test_each_overview_page_offers_its_case_package_and_spreadsheet(seed_site, catalog, tmp_path):
+    from raterkit.interchange import case, sheets, xlsx
+
+    for fw in catalog.frameworks.values():
+        page = seed_site / "frameworks" / fw.id / "index.html"
+        html = page.read_text(encoding="utf-8")
+        (block,) = re.findall(r'<ul class="rk-downloads">(.*?)</ul>', html, re.DOTALL)
+        links = re.findall(r'<li><a href="([^"]+)" download>([^<]+)</a>, ([^<]+)</li>', block)
+        assert [text for _, text, _ in links] == ["Spreadsheet (Excel workbook, .xlsx)", "CASE 1.0 package (JSON)"]
+        files = {}
+        for href, _, size in links:
+            target = (page.parent / href).resolve()
+            assert target.is_file(), href
+            assert re.fullmatch(r"\d+ (bytes|KB)|\d+\.\d MB", size)
+            files[target.suffix] = target
+        tables, problems = xlsx.read(files[".xlsx"], files[".xlsx"].name)
+        assert problems == []
+        assert sheets.framework_from_tables(tables, "downloaded") == (fw, [])
+        assert case.from_package(json.loads(files[".json"].read_text(encoding="utf-8"))) == fw
+
+
 def test_generated_pages_are_not_written_into_docs():
     assert sorted(p.name for p in (ROOT / "docs").rglob("*.md")) == sorted(
         p.name for p in (ROOT / "docs").rglob("*.md") if not str(p.relative_to(ROOT / "docs")).startswith("frameworks")
@@ -82,6 +103,19 @@ def test_office_placeholder_is_filled_from_the_plugin_option(tmp_path):
     assert "comply with Trade Compliance Center standards" in html
     assert "Insert &quot;office&quot; name" not in html and 'Insert "office" name' not in html
     assert "at least 15%" in html
+
+
+def test_a_site_owner_can_leave_the_downloads_out(tmp_path):
+    project = copy_project(tmp_path / "p")
+    cfg = project / "mkdocs.yml"
+    cfg.write_text(
+        cfg.read_text(encoding="utf-8").replace('office: ""', 'office: ""\n      downloads: false'), encoding="utf-8"
+    )
+    result = mkdocs_build(project, tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    overview = tmp_path / "out" / "frameworks" / "customer-service-rubric"
+    assert "rk-downloads" not in (overview / "index.html").read_text(encoding="utf-8")
+    assert not list((tmp_path / "out").rglob("*.xlsx")) and not list((tmp_path / "out").rglob("*.case.json"))
 
 
 def test_broken_framework_fails_the_build_and_leaves_the_last_good_site_byte_for_byte(tmp_path):

@@ -17,6 +17,7 @@ from raterkit.words import (
     join,
     leaning,
     percent,
+    percent_of,
     signed,
 )
 
@@ -58,3 +59,19 @@ def test_numbers_never_print_as_minus_zero():
 def test_counts_and_lists_read_as_sentences():
     assert (count(1, "rater"), count(3, "rater"), count(2, "quiz", "quizzes")) == ("1 rater", "3 raters", "2 quizzes")
     assert (join([]), join(["a"]), join(["a", "b"]), join(["a", "b", "c"])) == ("", "a", "a and b", "a, b and c")
+
+
+@pytest.mark.parametrize(
+    "part, whole, words",
+    [
+        (274, 62_500, "<1%"),
+        (1, 62_500, "<1%"),
+        (0, 62_500, "0%"),
+        (313, 62_500, "1%"),
+        (2766, 62_500, "4%"),
+        (3, 12, "25%"),
+        (0, 0, MISSING),
+    ],
+)
+def test_a_few_of_a_large_room_read_as_under_one_percent_not_none(part, whole, words):
+    assert percent_of(part, whole) == words

@@ -521,22 +521,19 @@ def rater_table(ratings: Any, key: Any, n_levels: int, rater_ids: Any = None) ->
         middle_share = mean_over_rated(inner(data))
     key_middle_share = mean_over_rated(inner(key_grid))
 
-    effects: list[list[str]] = []
-    for r in range(n_raters):
-        found: list[str] = []
-        if n[r] < MIN_ITEMS_FOR_EFFECTS:
-            effects.append(["too few ratings"])
-            continue
-        if bias[r] >= BIAS_THRESHOLD:
-            found.append("lenient")
-        elif bias[r] <= -BIAS_THRESHOLD:
-            found.append("severe")
-        central = bool(sd_ratio[r] < CENTRAL_SD_RATIO and middle_share[r] > key_middle_share[r])
-        if central:
-            found.append("central tendency")
-        if error_sd[r] >= INCONSISTENT_SD and not central:
-            found.append("inconsistent")
-        effects.append(found)
+    # The effects as flags over all raters at once (a comparison with nan is false, as it was per rater).
+    with np.errstate(invalid="ignore"):
+        lenient = bias >= BIAS_THRESHOLD
+        severe = ~lenient & (bias <= -BIAS_THRESHOLD)
+        central = (sd_ratio < CENTRAL_SD_RATIO) & (middle_share > key_middle_share)
+        inconsistent = (error_sd >= INCONSISTENT_SD) & ~central
+    few = n < MIN_ITEMS_FOR_EFFECTS
+    flags = (lenient, severe, central, inconsistent)
+    code = np.where(few, 1 << len(flags), sum(flag.astype(np.int64) << bit for bit, flag in enumerate(flags)))
+    words = ("lenient", "severe", "central tendency", "inconsistent")
+    named = {c: [w for bit, w in enumerate(words) if c >> bit & 1] for c in range(1 << len(flags))}
+    named[1 << len(flags)] = ["too few ratings"]
+    effects = [list(named[c]) for c in code.tolist()]
 
     return pd.DataFrame(
         {
@@ -682,16 +679,15 @@ def compare_rounds(before: Any, after: Any, key: Any, n_levels: int, rater_ids: 
         per_rater[f"bias_{suffix}"] = present["bias"].reindex(order)
         per_rater[f"exact_{suffix}"] = present["exact"].reindex(order)
 
-    row_before = {rater: i for i, rater in enumerate(ids_before)}
-    row_after = {rater: i for i, rater in enumerate(ids_after)}
-    changes = []
-    for rater in order:
-        if rater in row_before and rater in row_after:
-            a, b = first[row_before[rater]], second[row_after[rater]]
-            both = ~np.isnan(a) & ~np.isnan(b)
-            changes.append(float((a[both] != b[both]).sum()) if both.any() else math.nan)
-        else:
-            changes.append(math.nan)
+    # Rows of each round for every rater of `order` (-1: not in that round), all raters at once.
+    row_before = pd.Index(ids_before).get_indexer(order)
+    row_after = pd.Index(ids_after).get_indexer(order)
+    in_both = (row_before >= 0) & (row_after >= 0)
+    a, b = first[row_before[in_both]], second[row_after[in_both]]
+    both = ~np.isnan(a) & ~np.isnan(b)
+    changed = np.where(both.any(axis=1), ((a != b) & both).sum(axis=1).astype(float), math.nan)
+    changes = np.full(len(order), math.nan)
+    changes[in_both] = changed
     per_rater["changes"] = changes
 
     alpha_before = krippendorff_alpha(first, "ordinal", n_levels)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from . import words
-from .files import write_whole
+from .files import write_all, write_whole
 from .load import load_catalog, load_framework
 from .rules import ALPHA_RELIABLE, ALPHA_TENTATIVE
 
@@ -434,7 +434,7 @@ def _agreement_lines(summary: dict, title: str | None) -> list[str]:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .report import build_report
+    from .report import make_report
     from .responses import read_responses
 
     code = _report_usage(args)
@@ -456,12 +456,17 @@ def cmd_report(args: argparse.Namespace) -> int:
         if code is not None:
             return code
         _say(label + responses.summary_line())
-    page = build_report(after, before=before, title=args.title, catalog=catalog)
     output = Path(args.output)
-    if not _write_report(output, page):
+    rater_file = output.with_name(f"{output.stem}-raters.csv")  # a large room's per-rater table, linked by name
+    report = make_report(after, before=before, title=args.title, catalog=catalog, raters_file=rater_file.name)
+    if report.raters_csv is not None and not _write_report(rater_file, report.raters_csv):
+        return 1
+    if not _write_report(output, report.html.encode("utf-8")):
         return 1
     raters, items, _ = after.matrix()
     print(f"Wrote {output} ({words.count(len(raters), 'rater')}, {words.count(len(items), 'behaviour')}).")
+    if report.raters_csv is not None:
+        print(_RATER_FILE_WORDS.format(rater_file))
     return 0
 
 
@@ -544,8 +549,10 @@ def _report_from_database(args: argparse.Namespace) -> int:
                 "    Name the folders that hold it with --data.",
             )
             return 1
+        output = Path(args.output)
+        rater_file = output.with_name(f"{output.stem}-raters.csv")
         try:
-            page = room.report(session.code)
+            report = room.report_files(session.code, raters_file=rater_file.name)
         except LiveError as exc:
             _say(f"raterkit report: session {session.code}: {exc.message}")
             return 1
@@ -561,22 +568,29 @@ def _report_from_database(args: argparse.Namespace) -> int:
         return 1
     finally:
         store.close()
-    output = Path(args.output)
-    if not _write_report(output, page):
+    if report.raters_csv is not None and not _write_report(rater_file, report.raters_csv):
+        return 1
+    if not _write_report(output, report.html.encode("utf-8")):
         return 1
     compared = f"; round {rounds[0]} against round {rounds[-1]}" if len(rounds) > 1 else ""
     print(
         f"Wrote {output} from session {session.code} ({words.count(len(raters), 'rater')}, "
         f"{words.count(behaviours, 'behaviour')}{compared})."
     )
+    if report.raters_csv is not None:
+        print(_RATER_FILE_WORDS.format(rater_file))
     return 0
 
 
-def _write_report(output: Path, page: str) -> bool:
-    """Write the report page; False after saying why it could not be written."""
+#: What the report command says when it writes a large room's rater file.
+_RATER_FILE_WORDS = "Wrote {}: every rater's figures, one row per rater (too many raters to list in the report)."
+
+
+def _write_report(output: Path, data: bytes) -> bool:
+    """Write the report page (or its rater file) whole or not at all; False after saying why it could not be written."""
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(page, encoding="utf-8")
+        write_whole(output, data)
     except OSError as exc:
         _say(
             f"raterkit report: cannot write {output} ({exc.strerror})",
@@ -716,19 +730,23 @@ def cmd_export_case(args: argparse.Namespace) -> int:
 
 
 def cmd_import_case(args: argparse.Namespace) -> int:
-    import json
     import tempfile
 
-    from .interchange import case
+    from .interchange import case, intake
 
     command = "raterkit import case"
     source = Path(args.file)
-    try:
-        package = json.loads(source.read_text(encoding="utf-8"))
-        framework = case.from_package(package, fallback_id=Path(args.output).stem)
-    except OSError as exc:
-        _say(f"{command}: cannot read {source}: {exc.strerror or exc}", "    Nothing was written.")
+    if not source.is_file():
+        why = "it is a folder" if source.is_dir() else "there is no such file"
+        _say(f"{command}: cannot read {source}: {why}", "    Nothing was written.")
         return 2
+    package, problems = intake.read_json(source)
+    if problems:
+        _say(*map(str, problems))
+        _say(f"{command}: {source} was not read, so nothing was written")
+        return 1
+    try:
+        framework = case.from_package(package, fallback_id=Path(args.output).stem)
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         _say(
             f"{command}: {source} is not a CASE 1.0 package raterkit can read ({type(exc).__name__}: {exc})",
@@ -749,6 +767,217 @@ def cmd_import_case(args: argparse.Namespace) -> int:
         return 1
     print(f"Wrote {output}: framework {framework.id} from {source}")
     return 0
+
+
+def _framework_paths(args: argparse.Namespace) -> list[str]:
+    """The --data paths that hold frameworks (quiz folders left out)."""
+    return [p for p in _data_paths(getattr(args, "data", None)) if Path(p).name != "quiz"]
+
+
+def _checked_quiz(command: str, text: str, name: str, args: argparse.Namespace):
+    """(quiz, problems) of quiz YAML ``text``, checked by the quiz loader against the frameworks."""
+    import tempfile
+    from dataclasses import replace
+
+    with tempfile.TemporaryDirectory() as folder:
+        quiz_folder = Path(folder) / "quiz"
+        quiz_folder.mkdir()
+        check = quiz_folder / "bank.yaml"
+        check.write_text(text, encoding="utf-8")
+        catalog, problems = load_catalog([*_framework_paths(args), str(check)])
+        problems = [replace(p, path=name) if Path(p.path).resolve() == check.resolve() else p for p in problems]
+    quiz = next(iter(catalog.quizzes.values()), None) if not problems else None
+    return quiz, problems
+
+
+def _bank_or_code(command: str, given: str, args: argparse.Namespace):
+    """('framework'|'quiz', model, None) from an id in frameworks/ or quiz/, or a YAML path; or (None, None, code)."""
+    import yaml
+
+    path = Path(given)
+    if not path.is_file():
+        if (Path("frameworks") / f"{given}.yaml").is_file():
+            if (Path("quiz") / f"{given}.yaml").is_file():
+                _say(f"note: a quiz has the id '{given}' too; to export the quiz, name its file: quiz/{given}.yaml")
+            framework, code = _framework_or_code(command, given)
+            return ("framework", framework, code) if framework is not None else (None, None, code)
+        path = Path("quiz") / f"{given}.yaml"
+        if not path.is_file():
+            _say(
+                f"{command}: no framework or quiz '{given}'",
+                "    Name a framework id from frameworks/, a quiz id from quiz/, or a framework or quiz YAML file.",
+            )
+            return None, None, 2
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = None
+    if not (isinstance(data, dict) and "items" in data):
+        framework, code = _framework_or_code(command, str(path))
+        return ("framework", framework, code) if framework is not None else (None, None, code)
+    quiz, problems = _checked_quiz(command, path.read_text(encoding="utf-8"), str(path), args)
+    if quiz is None:
+        _say(*(str(problem) for problem in problems))
+        _say(f"{command}: {path} has problems, so nothing was written", "    'raterkit validate' lists them.")
+        return None, None, 1
+    return "quiz", quiz, None
+
+
+def cmd_export_sheets(args: argparse.Namespace) -> int:
+    from .interchange import csvsheets, sheets, xlsx
+
+    command = f"raterkit export {args.format}"
+    if args.template:
+        if args.source is not None:
+            _say(f"{command}: give a framework or quiz, or --template, not both")
+            return 2
+        kind, tables, what = args.template, sheets.template_tables(args.template), f"a blank {args.template} template"
+    else:
+        if args.source is None:
+            _say(
+                f"{command}: name the framework or quiz to export, or use --template for a blank one",
+                f"    For example: {command} acqdemo-cp1-customer-relations -o cp1{'.xlsx' if args.format == 'xlsx' else ''}",
+            )
+            return 2
+        kind, model, code = _bank_or_code(command, args.source, args)
+        if model is None:
+            return code
+        tables = sheets.framework_tables(model) if kind == "framework" else sheets.quiz_tables(model)
+        what = f"{kind} {model.id}"
+    output = Path(args.output)
+    if args.format == "xlsx":
+        try:
+            data = xlsx.write(tables, kind)
+        except ValueError as exc:  # openpyxl refuses control characters in text
+            _say(f"{command}: cannot write a workbook: {exc}", "    Nothing was written.")
+            return 1
+        if _write_bytes(command, output, data, ".xlsx"):
+            return 1
+        print(f"Wrote {output}: {what} as a spreadsheet ({words.count(len(tables), 'sheet')} and Notes)")
+        return 0
+    files = csvsheets.render(tables)
+    if output.exists() and not output.is_dir():
+        _say(
+            f"{command}: {output} is a file",
+            "    Nothing was written. Name a folder with -o: one CSV file a sheet goes in it.",
+        )
+        return 1
+    try:
+        output.mkdir(parents=False, exist_ok=True)
+    except OSError as exc:
+        _say(f"{command}: cannot make the folder {output}: {exc.strerror or exc}", "    Nothing was written.")
+        return 1
+    try:
+        write_all({output / name: data for name, data in files.items()})
+    except OSError as exc:
+        _say(f"{command}: cannot write into {output}: {exc.strerror or exc}", "    Nothing was written.")
+        return 1
+    print(f"Wrote {output}/: {what} as {words.count(len(files), 'CSV file')} ({', '.join(files)})")
+    return 0
+
+
+def _write_bytes(command: str, output: Path, data: bytes, kind: str) -> int:
+    refusal = _unwritable(output)
+    if refusal is None:
+        try:
+            write_whole(output, data)
+            return 0
+        except OSError as exc:
+            refusal = exc.strerror or str(exc)
+    _say(
+        f"{command}: cannot write {output}: {refusal}",
+        f"    Nothing was written. Name a {kind} file you can write with -o.",
+    )
+    return 1
+
+
+def cmd_import_sheets(args: argparse.Namespace) -> int:
+    import tempfile
+    from dataclasses import replace
+
+    from .checks import shown_path
+    from .interchange import csvsheets, sheets, xlsx, yamlout
+
+    command = f"raterkit import {args.format}"
+    source = Path(args.file)
+    shown = shown_path(source)
+    if args.format == "xlsx":
+        if not source.is_file():
+            _say(f"{command}: no file {source}", "    Name the .xlsx workbook to read.")
+            return 2
+        tables, problems = xlsx.read(source, shown)
+    else:
+        if not source.is_dir():
+            _say(
+                f"{command}: {source} is not a folder",
+                "    Name the folder that holds the CSV files (framework.csv, scale.csv, ... or quiz.csv, items.csv).",
+            )
+            return 2
+        names = [p.name for p in source.iterdir()]
+        present = [n[: -len(".csv")] for n in names if n.endswith(".csv")]
+        kind = sheets.kind_of(present)
+        layout = {"framework": sheets.FRAMEWORK_SHEETS, "quiz": sheets.QUIZ_SHEETS}.get(kind or "", {})
+        tables, problems = csvsheets.read(source, shown, list(layout))
+    kind = sheets.kind_of([t.name for t in tables])
+    if kind is None and not problems:
+        _say(
+            f"{command}: {source} is neither a framework nor a quiz bank in raterkit's layout",
+            "    A framework has the sheets Framework, Scale, Competencies, Statements and Extras; a quiz bank "
+            "has Quiz and Items. Start from 'raterkit export xlsx --template'.",
+        )
+        return 1
+    # Cells the reader refused (formulas) are read as their text, so every other problem is found too.
+    text = what = ""
+    if kind == "framework":
+        framework, found = sheets.framework_from_tables(tables, shown)
+        problems += found
+        if framework is not None and not problems:
+            text = yamlout.framework_yaml(framework)
+            with tempfile.TemporaryDirectory() as folder:
+                check = Path(folder) / "framework.yaml"
+                check.write_text(text, encoding="utf-8")
+                _, found = load_framework(check)
+            # the loader's lines are the temporary YAML file's: name the workbook instead
+            problems = [replace(p, path=shown, line=None) for p in found]
+            what = f"framework {framework.id}"
+    elif kind == "quiz":
+        quiz, found, rows_of = sheets.quiz_from_tables(tables, shown)
+        problems += found
+        if quiz is not None and not problems:
+            text = yamlout.quiz_yaml(quiz)
+            _, problems = _checked_quiz(command, text, shown, args)
+            problems = _on_cells(problems, tables, rows_of, shown)
+            what = f"quiz {quiz.id} ({words.count(len(quiz.items), 'item')})"
+    if problems:
+        _say(*(str(problem) for problem in problems))
+        _say(
+            f"{command}: {words.count(len(problems), 'problem')} in {shown}, so nothing was written",
+            "    Fix them in the spreadsheet and import it again.",
+        )
+        return 1
+    output = Path(args.output)
+    if _write_text(command, output, text, ".yaml"):
+        return 1
+    print(f"Wrote {output}: {what} from {source}")
+    print("    Check it with 'raterkit validate' and see it on the site with 'mkdocs serve'.")
+    return 0
+
+
+def _on_cells(problems: list[Problem], tables, rows_of: dict[int, int], shown: str) -> list[Problem]:
+    """Quiz loader problems about items[i].field, moved onto the Items sheet's cell they come from
+    (others keep the workbook's name, without the temporary YAML file's line)."""
+    from dataclasses import replace
+
+    items = next((t for t in tables if t.name.casefold() == "items"), None)
+    out = []
+    for p in problems:
+        match = re.match(r"items\[(\d+)\]\.(\w+)", p.field)
+        if items is not None and match and int(match.group(1)) in rows_of:
+            row = rows_of[int(match.group(1))]
+            out.append(items.problem(row, match.group(2), p.message, p.hint))
+        else:
+            out.append(replace(p, line=None) if p.path == shown else p)
+    return out
 
 
 def _unwritable(output: Path) -> str | None:
@@ -985,7 +1214,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--data", nargs="+", action="extend", metavar="PATH", help=data_help)
     p.set_defaults(func=cmd_workshop_sample)
-    p = sub.add_parser("export", help="export a quiz for another system (a SCORM package for an LMS)")
+    p = sub.add_parser(
+        "export", help="export a quiz or framework for another system (SCORM, CASE 1.0) or a spreadsheet (xlsx, CSV)"
+    )
     export = p.add_subparsers(dest="format", metavar="FORMAT", parser_class=_Parser)
     export.required = True
     p = export.add_parser(
@@ -1015,7 +1246,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("framework", metavar="FRAMEWORK", help="a framework id from frameworks/ or a framework YAML file")
     p.add_argument("-o", "--output", required=True, metavar="FILE.json", help="the JSON file to write")
     p.set_defaults(func=cmd_export_case)
-    p = sub.add_parser("import", help="import a framework from another format (CASE 1.0)")
+    for fmt, target, hint in (
+        ("xlsx", "FILE.xlsx", "the workbook to write"),
+        ("csv", "FOLDER", "the folder to write one CSV file a sheet in"),
+    ):
+        p = export.add_parser(
+            fmt,
+            help=f"a framework or quiz bank as a spreadsheet ({'one workbook' if fmt == 'xlsx' else 'CSV files'}) to edit",
+            description="Write a framework or quiz bank in the layout of docs/authoring.md, or a blank template.",
+        )
+        p.add_argument(
+            "source",
+            nargs="?",
+            metavar="FRAMEWORK|QUIZ",
+            help="a framework id from frameworks/, a quiz id from quiz/, or a framework or quiz YAML file",
+        )
+        p.add_argument("-o", "--output", required=True, metavar=target, help=hint)
+        p.add_argument(
+            "--template",
+            nargs="?",
+            const="framework",
+            choices=("framework", "quiz"),
+            help="write a blank template instead (default: a framework; 'quiz' for a quiz bank)",
+        )
+        p.add_argument("--data", nargs="+", action="extend", metavar="PATH", help=data_help)
+        p.set_defaults(func=cmd_export_sheets)
+    p = sub.add_parser("import", help="import a framework or quiz bank from another format (CASE 1.0, xlsx, CSV)")
     imports = p.add_subparsers(dest="format", metavar="FORMAT", parser_class=_Parser)
     imports.required = True
     p = imports.add_parser(
@@ -1026,6 +1282,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE.json", help="the CFPackage to read")
     p.add_argument("-o", "--output", required=True, metavar="FILE.yaml", help="the framework YAML file to write")
     p.set_defaults(func=cmd_import_case)
+    for fmt, given in (("xlsx", "FILE.xlsx"), ("csv", "FOLDER")):
+        p = imports.add_parser(
+            fmt,
+            help=f"a framework or quiz bank filled in as a spreadsheet ({fmt}) as a YAML file",
+            description="Read a spreadsheet in the layout of docs/authoring.md; every problem is named by its cell, "
+            "and nothing is written until there is none.",
+        )
+        p.add_argument("file", metavar=given, help="the workbook" if fmt == "xlsx" else "the folder of CSV files")
+        p.add_argument("-o", "--output", required=True, metavar="FILE.yaml", help="the YAML file to write")
+        p.add_argument(
+            "--data",
+            nargs="+",
+            action="extend",
+            metavar="PATH",
+            help="framework files or folders a quiz bank refers to",
+        )
+        p.set_defaults(func=cmd_import_sheets)
     p = sub.add_parser("live", help="run a live calibration session: the workshop server")
     p.add_argument(
         "--db",

@@ -28,6 +28,7 @@ __all__ = [
     "join",
     "leaning",
     "percent",
+    "percent_of",
     "signed",
 ]
 
@@ -56,6 +57,14 @@ def join(words: Sequence[str]) -> str:
 def percent(share: float | None) -> str:
     """A share 0..1 as a whole percentage, '75%'."""
     return MISSING if is_missing(share) else f"{round(float(share) * 100):d}%"  # type: ignore[arg-type]
+
+
+def percent_of(part: int, whole: int) -> str:
+    """``part`` of ``whole`` as a whole percentage, '4%'; '<1%' when some but under half a percent
+    (a few raters of thousands are not none), '—' when ``whole`` is 0."""
+    if whole <= 0:
+        return MISSING
+    return "<1%" if part and part / whole < 0.005 else percent(part / whole)
 
 
 def decimal(value: float | None, signed: bool = False, digits: int = 2) -> str:

@@ -27,7 +27,7 @@ import numpy as np
 
 from .load import Catalog, load_catalog
 
-__all__ = ["QUIZ_ID", "RATERS", "Rater", "sample_files", "write_sample"]
+__all__ = ["QUIZ_ID", "RATERS", "Rater", "large_room", "sample_files", "write_sample"]
 
 QUIZ_ID = "cp1-customer-relations"
 SEED = 20260310
@@ -220,6 +220,33 @@ def sample_files(catalog: Catalog, quiz_id: str = QUIZ_ID, seed: int = SEED) -> 
                 offset + number,
             )
     return _with_mistakes(files, data)
+
+
+def large_room(catalog: Catalog, n_raters: int, quiz_id: str = QUIZ_ID, seed: int = SEED) -> str:
+    """A synthetic large room as one response file's text (``rater,item,rating``): ``n_raters``
+    raters on every item of the quiz, for the report's large-room tests and benchmark.
+
+    Drawn in one go with numpy: each rater has a drift (a tenth lenient, a tenth severe, by one
+    level on a random share of the items) and a chance of slipping a level either way on any item;
+    rater names are ``room-000001`` and on. The same arguments give the same text.
+    """
+    data = sample_ratings(catalog, quiz_id, seed)
+    key, level_ids, items = data["key"], data["level_ids"], data["items"]
+    rng = np.random.default_rng([seed, 7])
+    n_items, top = len(items), len(level_ids) - 1
+    drift = rng.choice([-1, 0, 0, 0, 0, 0, 0, 0, 0, 1], size=(n_raters, 1))
+    drifts = rng.random((n_raters, n_items)) < rng.uniform(0.3, 0.9, size=(n_raters, 1))
+    slips = rng.random((n_raters, n_items)) < rng.uniform(0.0, 0.4, size=(n_raters, 1))
+    offsets = np.where(drifts, drift, 0) + np.where(slips, rng.choice([-1, 1], size=(n_raters, n_items)), 0)
+    ratings = np.clip(key + offsets, 0, top)
+    names = [f"room-{r:06d}" for r in range(1, n_raters + 1)]
+    levels = np.array(level_ids, dtype=object)[ratings]
+    lines = [
+        f"{name},{item},{level}\n"
+        for name, row in zip(names, levels.tolist(), strict=True)
+        for item, level in zip(items, row, strict=True)
+    ]
+    return "rater,item,rating\n" + "".join(lines)
 
 
 def write_sample(catalog: Catalog, folder: Path | str, quiz_id: str = QUIZ_ID) -> list[Path]:

@@ -2,8 +2,17 @@
 
 Identifiers are UUID v5 of the statement addresses, and the change time is fixed, so exporting
 the same framework twice gives the same bytes. What CASE has no field for (guidance,
-placeholders, plan elements, a source's seed) rides in ``extensions`` objects, which CASE 1.0
-readers ignore; without them an import still gives a valid framework.
+placeholders, plan elements, a source's seed) rides in ``extensions`` objects (a CASE 1.1
+property, which readers that do not know it ignore); without them an import still gives a
+valid framework.
+
+The package follows the CASE Service 1.0 REST/JSON binding's CFPackage (its OpenAPI definitions
+CFPckgDocument, CFPckgItem, CFPckgAssociation, CFRubric, CFRubricCriterion,
+CFRubricCriterionLevel): every required property, lower-case UUIDs (version 5 here), URIs and
+RFC 3339 date-times. Beyond the package types it writes ``CFPackageURI`` and ``CFDocumentURI``
+(1.0 defines them on the same objects outside a package; OpenSALT writes them in packages) and
+``extensions`` (CASE 1.1). tests/schemas/case-1.0-cfpackage.schema.json
+holds the binding as a JSON Schema and says where each rule comes from.
 """
 
 from __future__ import annotations
@@ -13,9 +22,8 @@ import re
 import uuid
 from typing import Any
 
-import yaml
-
 from ..model import IMPLICIT_CRITERION_ID, Competency, Criterion, Framework, Level
+from .yamlout import framework_yaml
 
 NAMESPACE = uuid.UUID("6f1c1a52-3d0e-5b8e-9a57-2a1f5e0c8d11")
 CHANGED = "2000-01-01T00:00:00+00:00"
@@ -45,7 +53,6 @@ def to_package(fw: Framework) -> dict[str, Any]:
         "title": fw.title,
         "lastChangeDateTime": CHANGED,
         "CFPackageURI": _link(doc_id, fw.title),
-        "frameworkType": "Performance framework",
         "adoptionStatus": "Adopted",
         "language": "en",
         "extensions": {
@@ -231,13 +238,4 @@ def _safe_id(code: str, n: int) -> str:
 
 def to_yaml(fw: Framework) -> str:
     """The framework as a YAML file raterkit validates, statements verbatim and in order."""
-    data = fw.model_dump(exclude_none=True, exclude_defaults=False)
-    for comp in data["competencies"]:
-        if comp["criteria"] == [{"id": IMPLICIT_CRITERION_ID, "label": "Overall"}]:
-            del comp["criteria"]
-    if not data.get("guidance"):
-        data.pop("guidance", None)
-    if not data.get("placeholders"):
-        data.pop("placeholders", None)
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=False)
-    return "# yaml-language-server: $schema=schema.json\n" + text
+    return framework_yaml(fw)

@@ -7,6 +7,8 @@ then wakes the event streams. Errors are ``{"error": "<plain sentence>"}`` with 
 
 # No "from __future__ import annotations": FastAPI reads these annotations, some of them local.
 
+import json
+import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -16,6 +18,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import get_route_path
+from starlette.types import Scope
 
 from .auth import Auth
 from .events import Hub
@@ -23,7 +27,7 @@ from .qr import qr_svg
 from .room import NAME_LIMIT, LiveError, Participant, Room, join_code
 from .store import UNREACHABLE
 
-__all__ = ["REPORT_CSP", "api_router"]
+__all__ = ["REPORT_CSP", "RatingFastPath", "announce", "api_router", "plain_error"]
 
 #: The console gathers the changes of this many seconds into one update: a room rating at once
 #: would otherwise have it rebuilt several times a second, for eyes that read it once a second.
@@ -48,8 +52,12 @@ class Join(_Body):
     name: str = Field(min_length=1, max_length=200, description=f"A display name, at most {NAME_LIMIT} characters.")
 
 
+#: The longest rating text accepted (a level's id or label is far shorter).
+RATING_LIMIT = 200
+
+
 class Rating(_Body):
-    rating: str = Field(max_length=200, description="A level id or label of the scale, in any case.")
+    rating: str = Field(max_length=RATING_LIMIT, description="A level id or label of the scale, in any case.")
 
 
 class Level(_Body):
@@ -76,6 +84,78 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def plain_error(status: int, message: str) -> JSONResponse:
+    """Every error the API answers: ``{"error": "<plain sentence>"}`` with its status."""
+    # A message may quote what was sent; text that is not Unicode (a lone surrogate) is written as "?".
+    return JSONResponse({"error": message.encode("utf-8", "replace").decode("utf-8")}, status_code=status)
+
+
+async def announce(hub: Hub, code: str, participants: bool) -> None:
+    """Wake the streams that show session ``code``: the console's, and the participants' too when
+    what they see has changed."""
+    code = join_code(code) or code  # the topics are named by the code as stored
+    await hub.changed(f"f:{code}", *([f"p:{code}"] if participants else []))
+
+
+#: ``PUT /api/v1/sessions/{code}/items/{item}/rating``, as the router matches it (a segment each).
+RATING_PATH = re.compile(r"/api/v1/sessions/([^/]+)/items/([^/]+)/rating")
+
+
+class RatingFastPath:
+    """The request a room sends most, a rating, answered without the framework's routing,
+    dependency solving and validation layers: by measurement they cost more CPU than the rating
+    itself (benchmarks/live.py; docs/deploy.md). It answers only what it can answer exactly as the
+    ``rate`` route below would, for a participant this process already knows, with a body that
+    route would accept; every other request (a stranger, a malformed body) goes on to the router,
+    which gives the one true answer. The checks themselves are the route's: the same
+    :class:`Auth` and :meth:`Room.rate`."""
+
+    def __init__(self, room: Room, auth: Auth, hub: Hub):
+        self.room = room
+        self.auth = auth
+        self.hub = hub
+
+    @staticmethod
+    def matches(scope: Scope) -> re.Match[str] | None:
+        return RATING_PATH.fullmatch(get_route_path(scope)) if scope["method"] == "PUT" else None
+
+    async def answer(self, scope: Scope, body: bytes, match: re.Match[str]) -> Response | None:
+        """The response to the rating in ``body``, or None: let the router answer."""
+        rating = _rating_in(body)
+        if rating is None:
+            return None
+        code, item = match.groups()
+        request = Request(scope)
+        try:
+            participant = self.auth.known_participant(request, code)
+            if participant is None:
+                return None
+            result = await run_in_threadpool(self.room.rate, participant, item, rating)
+        except LiveError as error:
+            return plain_error(error.status, error.message)
+        except Exception:  # the database, a value it refuses: the router's handlers say it in one place
+            return None
+        await announce(self.hub, participant.code, participants=False)
+        return JSONResponse(result)
+
+
+def _rating_in(body: bytes) -> str | None:
+    """The rating of a body the ``Rating`` model accepts as it is (a JSON object whose ``rating`` is
+    text within its length), or None for any other body."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    rating = data.get("rating") if isinstance(data, dict) else None
+    if not isinstance(rating, str) or len(rating) > RATING_LIMIT:
+        return None
+    try:
+        rating.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return rating
+
+
 def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
     """The routes of ``/api/v1`` over one room."""
     bearer_scheme = HTTPBearer(
@@ -99,8 +179,7 @@ def api_router(room: Room, auth: Auth, hub: Hub) -> APIRouter:
     Caller = Annotated[Participant, Depends(who)]
 
     async def changed(code: str, participants: bool) -> None:
-        code = join_code(code) or code  # the topics are named by the code as stored
-        await hub.changed(f"f:{code}", *([f"p:{code}"] if participants else []))
+        await announce(hub, code, participants)
 
     async def facilitator_view(code: str) -> dict[str, Any]:
         return await run_in_threadpool(room.facilitator_view, code)

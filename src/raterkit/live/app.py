@@ -25,7 +25,8 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..catalog import Catalog
-from .api import api_router
+from .api import RatingFastPath, api_router
+from .api import plain_error as _plain
 from .auth import Auth
 from .events import Fanout, Hub
 from .pages import error_page, page_router
@@ -42,6 +43,7 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+CSP_HEADER = CSP.encode()
 HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),  # join codes stay on this server; forms still send their Origin
@@ -53,19 +55,15 @@ STATUS_WORDS = {
 }
 
 
-def _plain(status: int, message: str) -> JSONResponse:
-    # A message may quote what was sent; text that is not Unicode (a lone surrogate) is written as "?".
-    return JSONResponse({"error": message.encode("utf-8", "replace").decode("utf-8")}, status_code=status)
-
-
 class Guard:
     """ASGI middleware: refuse oversized bodies (413) and non-JSON API bodies (415) before any
     route reads them, and add the security headers to every response, with ``X-Raterkit-Worker``:
     the id of the worker process that answered (several workers share one port; the tests and an
     operator reading a log can tell which one served a request)."""
 
-    def __init__(self, app: ASGIApp):
+    def __init__(self, app: ASGIApp, fast: RatingFastPath | None = None):
         self.app = app
+        self.fast = fast
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -84,6 +82,17 @@ class Guard:
                 await _plain(413, "The request is too large.")(scope, receive, send)
                 return
             receive = replay
+        match = self.fast.matches(scope) if self.fast is not None else None
+        if match is not None:
+            assert self.fast is not None
+            body, receive = await self._read_body(receive)
+            if body is None:
+                await _plain(413, "The request is too large.")(scope, receive, send)
+                return
+            answer = await self.fast.answer(scope, body, match)
+            if answer is not None:
+                await answer(scope, receive, self._secured(send))
+                return
         received = 0
 
         async def limited() -> Message:
@@ -95,20 +104,48 @@ class Guard:
                     raise LiveError(413, "The request is too large.")
             return message
 
+        await self.app(scope, limited, self._secured(send))
+
+    @staticmethod
+    def _secured(send: Send) -> Send:
+        """``send`` adding the security headers to the response's start."""
+
         async def secured(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {k.lower() for k, _ in message.get("headers", [])}
                 extra = [(k, v) for k, v in HEADERS if k not in present]
                 extra.append((b"x-raterkit-worker", str(os.getpid()).encode()))
                 if b"content-security-policy" not in present:
-                    extra.append((b"content-security-policy", CSP.encode()))
+                    extra.append((b"content-security-policy", CSP_HEADER))
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 
-        await self.app(scope, limited, secured)
+        return secured
+
+    @classmethod
+    async def _read_body(cls, receive: Receive) -> tuple[bytes | None, Receive]:
+        """The whole body (None: larger than :data:`BODY_LIMIT`), and a ``receive`` that hands it on."""
+        replay = await cls._whole_body(receive)
+        if replay is None:
+            return None, receive
+        first = await replay()
+        return first.get("body", b""), cls._replaying(first, receive)
 
     @staticmethod
-    async def _whole_body(receive: Receive) -> Receive | None:
+    def _replaying(first: Message, receive: Receive) -> Receive:
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return first
+            return await receive()
+
+        return replay
+
+    @classmethod
+    async def _whole_body(cls, receive: Receive) -> Receive | None:
         """The request's body read up to :data:`BODY_LIMIT`, handed on as one message (None: too large)."""
         chunks: list[bytes] = []
         size = 0
@@ -125,16 +162,7 @@ class Guard:
             if not message.get("more_body", False):
                 first = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
                 break
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if not sent:
-                sent = True
-                return first
-            return await receive()
-
-        return replay
+        return cls._replaying(first, receive)
 
     @staticmethod
     def _refusal(scope: Scope, headers: dict[bytes, bytes]) -> tuple[int, str] | None:
@@ -192,8 +220,10 @@ def create_app(
     facilitator_key: str,
     public_url: str = "http://127.0.0.1:8080",
     store: Store | None = None,
+    fast_ratings: bool = True,
 ) -> FastAPI:
-    """The live server over ``catalog``'s quizzes and the database at ``database_url``."""
+    """The live server over ``catalog``'s quizzes and the database at ``database_url``.
+    ``fast_ratings=False`` answers ratings through the router alone (the tests compare the two)."""
     if len(facilitator_key) < 8:
         raise ValueError("The facilitator key must be at least 8 characters long.")
     store = store or Store(database_url)
@@ -261,7 +291,7 @@ def create_app(
     app.include_router(api_router(room, auth, hub))
     app.include_router(page_router(room, auth, hub))
     app.mount("/assets", StaticFiles(directory=str(files("raterkit.live") / "assets")), name="assets")
-    app.add_middleware(Guard)
+    app.add_middleware(Guard, fast=RatingFastPath(room, auth, hub) if fast_ratings else None)
     return app
 
 

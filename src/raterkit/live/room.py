@@ -31,7 +31,7 @@ from ..compare import word_diff
 from ..csvcells import protect
 from ..library import compare_responses, summarize_responses
 from ..model import Framework, Quiz, QuizItem
-from ..report import build_report
+from ..report import Report, make_report
 from ..responses import ResponseRow, ResponseSet, level_lookup
 from .store import Duplicate, RatingRow, SessionRow, Store, token_hash
 
@@ -554,6 +554,10 @@ class Room:
 
     def report(self, code: str) -> str:
         """The workshop report of the last round (before/after against round 1 when there are two or more)."""
+        return self.report_files(code).html
+
+    def report_files(self, code: str, raters_file: str | None = None) -> Report:
+        """The report page and, for a large room, its per-rater CSV (``raters_file``: its name, for the link)."""
         session = self.session(code)
         quiz = self.quiz(session)
         agreed = self.store.consensus(session.id)
@@ -566,4 +570,4 @@ class Room:
         before = None
         if len(rated) > 1:  # the first round against the last one that has ratings
             before = self.responses(session, quiz, self.store.ratings(session.id, rated[0]), item_ids, agreed)
-        return build_report(after, before=before, catalog=self.catalog)
+        return make_report(after, before=before, catalog=self.catalog, raters_file=raters_file)

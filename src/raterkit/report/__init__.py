@@ -4,6 +4,8 @@
 :class:`raterkit.responses.ResponseSet`), and optionally the round before the discussion, into
 a single HTML page a trainer can open offline, print or mail: a plain-language summary first,
 then charts, the rater table, the items to discuss first and the rows that could not be used.
+A room of more than ``MOST_RATERS_DRAWN`` raters gets distributions and short lists instead of a
+row per rater, and ``make_report`` returns its per-rater table as a CSV file to write beside the page.
 
 Every number comes from :mod:`raterkit.agreement` and :mod:`raterkit.scoring`
 (:mod:`.analysis`); wording from :mod:`raterkit.words` and thresholds from :mod:`raterkit.rules`.
@@ -17,27 +19,31 @@ gives the same bytes.
 
 Modules: :mod:`.analysis` (the numbers), :mod:`.summary` (the summary sentences),
 :mod:`.colour` (palette and contrast), :mod:`.svg` (the SVG builder), :mod:`.charts` (the
-charts), :mod:`.render` (templates and escaping), :mod:`.page` (the sections and build_report).
+charts), :mod:`.render` (templates and escaping), :mod:`.page` (the sections and build_report),
+:mod:`.crowd` (a large room's charts), :mod:`.rater_file` (a large room's per-rater CSV).
 """
 
 from __future__ import annotations
 
 from ..rules import ALPHA_RELIABLE, ALPHA_TENTATIVE, alpha_reading
-from .analysis import Analysis, Round, analyse
+from .analysis import MOST_RATERS_DRAWN, Analysis, Round, analyse
 from .colour import DEVIATION_FILL, contrast, text_on
-from .page import build_report
+from .page import Report, build_report, make_report
 from .summary import summary_sentences
 
 __all__ = [
     "ALPHA_RELIABLE",
     "ALPHA_TENTATIVE",
     "DEVIATION_FILL",
+    "MOST_RATERS_DRAWN",
     "Analysis",
+    "Report",
     "Round",
     "alpha_reading",
     "analyse",
     "build_report",
     "contrast",
+    "make_report",
     "summary_sentences",
     "text_on",
 ]

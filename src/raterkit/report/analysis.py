@@ -1,11 +1,15 @@
 """The report's numbers: one round of ratings as arrays, and every statistic the report shows, computed once.
 
 Every number comes from :mod:`raterkit.agreement` and :mod:`raterkit.scoring`; this module only
-gathers them. Nothing here writes HTML.
+gathers them, and for a large room (more than :data:`MOST_RATERS_DRAWN` raters) sums the rater
+table up: a histogram of bias, the count of each rater effect, the raters furthest from the
+reference. Everything is computed over all raters at once (numpy), so a room of 62,500 raters
+takes seconds. Nothing here writes HTML.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -13,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import agreement
+from ..rules import BIAS_THRESHOLD
 from ..scoring import score_matrix
 
 if TYPE_CHECKING:  # the report reads a ResponseSet; it never loads files itself
@@ -20,7 +25,32 @@ if TYPE_CHECKING:  # the report reads a ResponseSet; it never loads files itself
 
     from ..responses import ResponseSet
 
-__all__ = ["Analysis", "Round", "analyse"]
+__all__ = [
+    "BIAS_BIN",
+    "FURTHEST_SHOWN",
+    "MOST_RATERS_DRAWN",
+    "Analysis",
+    "Round",
+    "analyse",
+    "bias_histogram",
+    "effect_counts",
+    "furthest_raters",
+]
+
+#: Up to this many raters the report draws and lists every rater (the heatmap, the bias chart,
+#: the rater table). A larger room gets distributions and lists instead (the share of raters at
+#: each level per behaviour, a histogram of bias, the raters furthest from the reference), and
+#: its per-rater table goes to a CSV file beside the report: one row per rater of 62,500 made a
+#: 209 MB page no browser opens comfortably.
+MOST_RATERS_DRAWN = 40
+
+#: A large room's bias histogram counts raters in bins this wide (in levels), centred on 0. The
+#: rater-effect threshold (BIAS_THRESHOLD, 0.5) falls on a bin edge, 2.5 bins from 0, so the bars
+#: beyond it are exactly the lenient and severe raters.
+BIAS_BIN = 2 * BIAS_THRESHOLD / 5
+
+#: How many of the raters furthest from the reference a large room's report lists.
+FURTHEST_SHOWN = 15
 
 
 @dataclass
@@ -90,6 +120,12 @@ class Analysis:
         return None if label is None else str(label)
 
     @property
+    def large(self) -> bool:
+        """More raters than the page draws one by one (:data:`MOST_RATERS_DRAWN`), in either round."""
+        counts = [len(self.now.raters)] + ([len(self.before.raters)] if self.before is not None else [])
+        return max(counts) > MOST_RATERS_DRAWN
+
+    @property
     def agreed_well(self) -> int:
         """Items rated by someone and not on the discussion list (``discuss`` false)."""
         rated = self.items["n"].to_numpy() > 0
@@ -151,3 +187,46 @@ def analyse(responses: ResponseSet, before: ResponseSet | None = None) -> Analys
             )
             analysis.before_raters = agreement.rater_table(earlier, now.key, n_levels, then.raters)
     return analysis
+
+
+def bias_histogram(bias: np.ndarray, width: float = BIAS_BIN) -> tuple[np.ndarray, np.ndarray]:
+    """(centres, counts): how many raters have each bias, in bins ``width`` wide centred on 0.
+
+    A bias exactly on a bin edge counts in the bin further from 0, on either side alike: with the
+    default width, a bias of +0.5 (lenient from BIAS_THRESHOLD on) falls in the bin from +0.5 to
+    +0.7, and -0.5 in the one from -0.7 to -0.5. Raters without a bias (nan: no rating) are not
+    counted. The centres run symmetrically to the furthest bias on either side, and always one bin
+    past BIAS_THRESHOLD, so that the threshold falls on the chart.
+    """
+    values = np.asarray(bias, dtype=float)
+    values = values[np.isfinite(values)]
+    # The tiny slack puts a bias that is on an edge in exact arithmetic (8/16 = 0.5) on the far side
+    # of it however the division rounds; a bias not on an edge is far more than 1e-9 bins from one.
+    steps = (np.sign(values) * np.floor(np.abs(values) / width + 0.5 + 1e-9)).astype(np.int64)
+    reach = max(int(np.abs(steps).max()) if steps.size else 0, int(math.ceil(BIAS_THRESHOLD / width)) + 1)
+    counts = np.bincount(steps + reach, minlength=2 * reach + 1)
+    return np.arange(-reach, reach + 1) * width, counts
+
+
+def effect_counts(raters: pd.DataFrame) -> list[tuple[str, int]]:
+    """How many raters show each rater effect, in agreement.rater_table's words, then 'no effect'.
+
+    A rater may show two effects (lenient and central tendency, say), so the counts can add up
+    to more than the room; 'no effect' counts the raters with none.
+    """
+    effects = raters["effects"].tolist()
+    out = [
+        (effect, sum(effect in found for found in effects))
+        for effect in ("lenient", "severe", "central tendency", "inconsistent", "too few ratings")
+    ]
+    return [*out, ("no effect", sum(not found for found in effects))]
+
+
+def furthest_raters(raters: pd.DataFrame, top: int = FURTHEST_SHOWN) -> pd.DataFrame:
+    """The ``top`` raters furthest from the reference: by average distance (``mad``, which counts
+    misses both ways), then by |bias|, then in the room's order. Raters with no rating are left out."""
+    rated = raters[raters["n"].to_numpy() > 0]
+    mad = rated["mad"].to_numpy(dtype=float)
+    bias = np.abs(rated["bias"].to_numpy(dtype=float))
+    order = np.lexsort((np.arange(len(rated)), -bias, -mad))
+    return rated.iloc[order[:top]]

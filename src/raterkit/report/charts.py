@@ -1,5 +1,8 @@
 """The report's five charts (heatmap, distributions, bias, confusion, before/after), each an SVG with its table.
 
+A large room (more than :data:`.analysis.MOST_RATERS_DRAWN` raters) gets the charts of
+:mod:`.crowd` instead of the heatmap, the bias chart and the before/after dumbbells.
+
 Each chart returns one figure as Markup, rendered from ``templates/figure.html``: a heading,
 the inline SVG (``role="img"`` with a title and a description), a visible caption, and the
 same numbers as a table in ``<details>``. Colour never carries meaning alone: cells print
@@ -18,19 +21,22 @@ from ..rules import ALPHA_RELIABLE, ALPHA_TENTATIVE, BIAS_THRESHOLD, alpha_readi
 from ..words import MISSING, alpha_text, bias_words, percent, signed
 from .analysis import Analysis
 from .colour import HIGHER, INK, LOWER, MUTED, NEUTRAL_BAR, REFERENCE_BAR, WHITE, blend, deviation_fill, text_on
-from .render import Table, render
+from .crowd import bias_change_histogram, bias_histogram_chart, share_map
+from .render import Table, figure
 from .svg import Svg
 
 __all__ = ["before_after", "bias_chart", "charts", "confusion_chart", "distributions", "heatmap"]
 
 
-def figure(ident: str, heading: str, svg: Markup, caption: str, table: Table) -> Markup:
-    """One chart's section: heading, SVG, caption and table."""
-    return render("figure.html", ident=ident, heading=heading, svg=svg, caption=caption, table=table)
-
-
 def charts(a: Analysis) -> list[Markup]:
-    """Every chart the analysis allows, in reading order."""
+    """Every chart the analysis allows, in reading order; a large room's do not draw each rater."""
+    if a.large:
+        out = [share_map(a), distributions(a)]
+        if a.raters is not None:
+            out += [bias_histogram_chart(a), confusion_chart(a)]
+        if a.before is not None:
+            out += before_after(a)
+        return out
     out = [heatmap(a), distributions(a)]
     if a.raters is not None:
         out += [bias_chart(a), confusion_chart(a)]
@@ -128,8 +134,9 @@ def distributions(a: Analysis) -> Markup:
     now = a.now
     items = a.items
     n_levels = now.n_levels
-    left, col_w, row_h, top = 150, 130, 24, 40
-    bar_max = col_w - 56  # room for the count and 'ref' after the longest bar
+    left, row_h, top, bar_max = 150, 24, 40, 74
+    # Room for the count and 'ref' after the longest bar: 56 up to three digits, wider for a large room.
+    col_w = bar_max + max(56, 8 * len(f"{int(a.counts.to_numpy().max())} ref"))
     width = left + col_w * n_levels + 10
     height = top + row_h * len(now.items) + 10
     has_key = now.key is not None
@@ -378,6 +385,9 @@ def before_after(a: Analysis) -> list[Markup]:
     """Group alpha in both rounds; with a key, each rater's bias and exact agreement before and after."""
     out = [_alpha_change(a)]
     if a.compare is None:
+        return out
+    if a.large:
+        out.append(bias_change_histogram(a))
         return out
     per = a.compare["per_rater"]
     names = [str(n) for n in per.index]

@@ -1,5 +1,9 @@
 """The report page: its sections (summary, charts, raters, discuss first, statistics, unusable rows) and build_report.
 
+A large room (more than :data:`.analysis.MOST_RATERS_DRAWN` raters) gets a raters section that
+does not grow with it: how many raters show each effect and the raters furthest from the
+reference, with a link to the per-rater CSV file that :func:`make_report` returns beside the page.
+
 Python gathers what each section shows as plain text and numbers; the templates in
 ``templates/`` turn it into HTML, escaping every piece of data (autoescape). The page makes no
 request of its own: the CSS is inlined, charts are inline SVG, there are no scripts or fonts.
@@ -10,11 +14,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from ..rules import DISCUSS_DISAGREEMENT, DISCUSS_DISTANCE, alpha_reading
-from ..words import EFFECT_WORDS, bias_words, is_missing, percent, signed
-from .analysis import Analysis, analyse
+from ..words import EFFECT_WORDS, bias_words, is_missing, percent, percent_of, signed
+from .analysis import FURTHEST_SHOWN, Analysis, analyse, effect_counts, furthest_raters
 from .charts import charts
+from .rater_file import rater_csv
 from .render import Table, css, render
 from .summary import SEE_PROBLEMS, summary_sentences
 
@@ -23,7 +29,7 @@ if TYPE_CHECKING:
     from ..model import QuizItem
     from ..responses import ResponseSet
 
-__all__ = ["DiscussItem", "SummaryLine", "build_report"]
+__all__ = ["DiscussItem", "Report", "SummaryLine", "build_report", "make_report"]
 
 #: What each intraclass correlation of agreement.icc means, in the order the statistics table lists them.
 ICC_MEANINGS = {
@@ -85,13 +91,11 @@ def _effect_words(effects: list[str]) -> str:
     return "; ".join(EFFECT_WORDS.get(e, e) for e in effects) if effects else "No clear effect"
 
 
-def rater_table(a: Analysis) -> Table | None:
-    """Each rater against the reference (and their effects before the discussion); None without a key."""
-    if a.raters is None:
-        return None
+def _rater_rows(a: Analysis, raters: Any, distance: bool = False) -> list[list[Any]]:
+    """The rater table's rows for the raters of ``raters`` (a slice of agreement.rater_table)."""
     earlier = a.before_raters
     rows = []
-    for label, row in a.raters.iterrows():
+    for label, row in raters.iterrows():
         name = str(label)
         cells: list[Any] = [
             name,
@@ -99,8 +103,10 @@ def rater_table(a: Analysis) -> Table | None:
             percent(row["exact"]),
             percent(row["within_one"]),
             f"{signed(row['bias'])} ({bias_words(row['bias'])})",
-            _effect_words(list(row["effects"])),
         ]
+        if distance:
+            cells.append(signed(row["mad"]).lstrip("+"))
+        cells.append(_effect_words(list(row["effects"])))
         if earlier is not None:
             before = earlier.loc[name] if name in earlier.index else None
             cells.append(
@@ -109,10 +115,71 @@ def rater_table(a: Analysis) -> Table | None:
                 else _effect_words(list(before["effects"]))
             )
         rows.append(cells)
+    return rows
+
+
+def rater_table(a: Analysis) -> Table | None:
+    """Each rater against the reference (and their effects before the discussion); None without a key."""
+    if a.raters is None:
+        return None
     head = ["Rater", "Rated", "Exact", "Within one level", "Bias (levels)", "Rater effects"]
-    if earlier is not None:
+    if a.before_raters is not None:
         head = head[:-1] + ["Rater effects now", "Before the discussion"]
-    return Table("Each rater against the reference", head, rows, numeric=(1, 2, 3))
+    return Table("Each rater against the reference", head, _rater_rows(a, a.raters), numeric=(1, 2, 3))
+
+
+@dataclass(frozen=True)
+class LargeRaters:
+    """A large room's raters section: effect counts, the raters furthest from the reference, the rater file."""
+
+    n: int  # raters in the room
+    effects: Table
+    furthest: Table
+    shown: int  # raters listed in ``furthest``
+    file: str | None  # the per-rater CSV's name, for a relative link; None when none is written
+    href: str | None
+
+
+def large_raters(a: Analysis, raters_file: str | None) -> LargeRaters | None:
+    """A large room's raters section; None for a room the page lists rater by rater, or without a key."""
+    if a.raters is None or not a.large:
+        return None
+    n = len(a.raters)
+    effects = Table(
+        "Raters showing each rater effect (a rater may show two)",
+        ["Rater effect", "Raters", "Share of the room"],
+        [
+            [EFFECT_WORDS.get(effect, "No clear effect"), found, percent_of(found, n)]
+            for effect, found in effect_counts(a.raters)
+        ],
+        numeric=(1, 2),
+    )
+    furthest = furthest_raters(a.raters, FURTHEST_SHOWN)
+    head = [
+        "Rater",
+        "Rated",
+        "Exact",
+        "Within one level",
+        "Bias (levels)",
+        "Average distance (levels)",
+        "Rater effects",
+    ]
+    if a.before_raters is not None:
+        head = head[:-1] + ["Rater effects now", "Before the discussion"]
+    table = Table(
+        f"The {len(furthest)} raters furthest from the reference (largest average distance first)",
+        head,
+        _rater_rows(a, furthest, distance=True),
+        numeric=(1, 2, 3, 5),
+    )
+    return LargeRaters(
+        n=n,
+        effects=effects,
+        furthest=table,
+        shown=len(furthest),
+        file=raters_file,
+        href=None if raters_file is None else quote(raters_file),
+    )
 
 
 def discuss_items(a: Analysis, catalog: Catalog | None) -> list[DiscussItem]:
@@ -196,6 +263,51 @@ def _quiz_title(responses: ResponseSet, a: Analysis, catalog: Catalog | None) ->
     return quiz.title if quiz is not None else None
 
 
+@dataclass(frozen=True)
+class Report:
+    """The report page, and for a large room with a reference key the per-rater CSV to write beside it."""
+
+    html: str
+    raters_csv: bytes | None  # None: the page lists every rater itself (or there is no key)
+
+
+def make_report(
+    responses: ResponseSet,
+    before: ResponseSet | None = None,
+    title: str | None = None,
+    *,
+    catalog: Catalog | None = None,
+    raters_file: str | None = None,
+) -> Report:
+    """The workshop report page and, for a large room, its per-rater CSV file.
+
+    ``raters_file``: the name the CSV will be written under, beside the page (the page links to
+    it by that name); without it a large room's page says how to get the file instead of linking.
+    The other arguments are build_report's.
+    """
+    analysis = analyse(responses, before)
+    quiz_title = _quiz_title(responses, analysis, catalog)
+    title = title or (f"Workshop report: {quiz_title}" if quiz_title else "Workshop report")
+    large = large_raters(analysis, raters_file)
+    page = str(
+        render(
+            "page.html",
+            title=title,
+            css=css(),
+            rounds="two rounds, before and after the discussion" if before is not None else "one round",
+            summary=summary_lines(analysis),
+            charts=charts(analysis),
+            rater_table=None if large is not None else rater_table(analysis),
+            large_raters=large,
+            discuss=discuss_items(analysis, catalog),
+            statistics_table=statistics_table(analysis),
+            problem_rounds=problem_rounds(analysis),
+            every_row_used=not (analysis.problems or analysis.before_problems),
+        )
+    )
+    return Report(page, rater_csv(analysis) if large is not None else None)
+
+
 def build_report(
     responses: ResponseSet,
     before: ResponseSet | None = None,
@@ -208,22 +320,7 @@ def build_report(
     ``before``: the same quiz rated before the discussion, for the before/after charts.
     ``catalog``: where the behaviour texts and reasoning of the discussion list come from;
     without it the list shows item ids only. ``title`` defaults to the quiz's title.
+    A room of more than MOST_RATERS_DRAWN raters gets distributions instead of a row per rater;
+    :func:`make_report` gives its per-rater CSV file as well.
     """
-    analysis = analyse(responses, before)
-    quiz_title = _quiz_title(responses, analysis, catalog)
-    title = title or (f"Workshop report: {quiz_title}" if quiz_title else "Workshop report")
-    return str(
-        render(
-            "page.html",
-            title=title,
-            css=css(),
-            rounds="two rounds, before and after the discussion" if before is not None else "one round",
-            summary=summary_lines(analysis),
-            charts=charts(analysis),
-            rater_table=rater_table(analysis),
-            discuss=discuss_items(analysis, catalog),
-            statistics_table=statistics_table(analysis),
-            problem_rounds=problem_rounds(analysis),
-            every_row_used=not (analysis.problems or analysis.before_problems),
-        )
-    )
+    return make_report(responses, before, title, catalog=catalog).html

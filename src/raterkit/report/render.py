@@ -16,7 +16,7 @@ import markupsafe
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-__all__ = ["Table", "css", "escape", "render"]
+__all__ = ["Table", "css", "escape", "figure", "render"]
 
 
 def escape(value: Any) -> Markup:
@@ -67,3 +67,8 @@ class Table:
     rows: Sequence[Sequence[Any]]
     numeric: Sequence[int] | range = ()
     row_headers: bool = True
+
+
+def figure(ident: str, heading: str, svg: Markup, caption: str, table: Table) -> Markup:
+    """One chart's section (``templates/figure.html``): heading, SVG, caption and table."""
+    return render("figure.html", ident=ident, heading=heading, svg=svg, caption=caption, table=table)

@@ -46,7 +46,12 @@ def summary_sentences(analysis: Analysis) -> list[str]:
     if analysis.raters is not None:
         flagged = [r for r, effects in analysis.raters["effects"].items() if effects and effects != ["too few ratings"]]
         if flagged:
-            out.append(f"{len(flagged)} of {count(len(now.raters), 'rater')} show a rater effect; see the rater table.")
+            where = (
+                "the raters section counts them and lists the furthest from the reference"
+                if analysis.large
+                else "see the rater table"
+            )
+            out.append(f"{len(flagged)} of {count(len(now.raters), 'rater')} show a rater effect; {where}.")
         else:
             out.append("No rater shows a lenient, severe, central or inconsistent pattern.")
     skipped = analysis.skipped + analysis.before_skipped

@@ -10,16 +10,19 @@ from pathlib import Path
 
 from ..load import Catalog
 from . import frameworkpages, notebookpages, quizpages
+from .downloads import Download, framework_downloads
 from .notebookpages import NotebookFile, read_notebooks
 from .page import GeneratedPage, Glossary, SiteSettings
 from .siteproblems import site_problems
 
 __all__ = [
+    "Download",
     "GeneratedPage",
     "NotebookFile",
     "SiteSettings",
     "build_site",
     "insert_nav",
+    "site_downloads",
     "site_notebooks",
     "site_problems",
 ]
@@ -33,17 +36,31 @@ def site_notebooks(folder: Path, settings: SiteSettings) -> list[NotebookFile]:
     return [] if settings.assessment else read_notebooks(folder)
 
 
+def site_downloads(catalog: Catalog) -> list[Download]:
+    """The files the framework pages offer: each framework's spreadsheet and CASE 1.0 package."""
+    return [d for fw in catalog.frameworks.values() for d in framework_downloads(fw)]
+
+
 def build_site(
-    catalog: Catalog, settings: SiteSettings | None = None, notebooks: list[NotebookFile] | None = None
+    catalog: Catalog,
+    settings: SiteSettings | None = None,
+    notebooks: list[NotebookFile] | None = None,
+    downloads: list[Download] | None = None,
 ) -> tuple[list[GeneratedPage], Nav]:
     """Every generated page, and the navigation keyed by the markers mkdocs.yml uses.
 
-    The notebooks index page always exists (it says so when there are none), so links to it hold."""
+    The notebooks index page always exists (it says so when there are none), so links to it hold.
+    ``downloads`` (from :func:`site_downloads`) are linked from the framework pages; the caller writes them."""
     s = settings or SiteSettings()
     nbs = notebooks or []
     glossary = Glossary(catalog.glossary.forms() if catalog.glossary else {})
+    by_framework: dict[str, list[Download]] = {}
+    for d in downloads or []:
+        by_framework.setdefault(d.path.split("/")[1], []).append(d)
     pages = (
-        frameworkpages.pages(catalog, s, glossary) + quizpages.pages(catalog, s, glossary) + notebookpages.pages(nbs, s)
+        frameworkpages.pages(catalog, s, glossary, by_framework)
+        + quizpages.pages(catalog, s, glossary)
+        + notebookpages.pages(nbs, s)
     )
     nav: Nav = {**frameworkpages.nav(catalog), **quizpages.nav(catalog), **notebookpages.nav(nbs)}
     return pages, nav

@@ -15,6 +15,7 @@ from markupsafe import Markup
 from ..compare import word_diff
 from ..load import Catalog
 from ..model import Competency, Framework, Statement
+from .downloads import Download, file_href, size_text
 from .html import esc, md
 from .page import (
     EMPTY_CELL,
@@ -106,7 +107,9 @@ def _described_levels(fw: Framework) -> set[str]:
 # ----------------------------------------------------------------------------- framework pages
 
 
-def _overview(fw: Framework, catalog: Catalog, s: SiteSettings, g: Glossary) -> GeneratedPage:
+def _overview(
+    fw: Framework, catalog: Catalog, s: SiteSettings, g: Glossary, downloads: list[Download] | None = None
+) -> GeneratedPage:
     p = Page(overview_path(fw), fw.title, s, g)
     p.heading(1, md(fw.title))
     family = p.prose(fw.family) if fw.family else None
@@ -137,6 +140,13 @@ def _overview(fw: Framework, catalog: Catalog, s: SiteSettings, g: Glossary) -> 
             p.html(C.para(p.prose(fw.fill(comp.expectations, s.fill)), "rk-expectations"))
         if comp.plan_element:
             _plan_element(p, fw, comp, catalog)
+    if downloads:
+        p.heading(2, "Download this framework")
+        p.html(
+            T.downloads(
+                [(d.kind, file_href(p.path, d.path, s.directory_urls), size_text(len(d.content))) for d in downloads]
+            )
+        )
     return p.done()
 
 
@@ -382,12 +392,15 @@ def _glossary(catalog: Catalog, s: SiteSettings) -> GeneratedPage:
     return p.done()
 
 
-def pages(catalog: Catalog, settings: SiteSettings, glossary: Glossary) -> list[GeneratedPage]:
-    """Every framework page, the pages across frameworks, the list of frameworks and the glossary."""
+def pages(
+    catalog: Catalog, settings: SiteSettings, glossary: Glossary, downloads: dict[str, list[Download]] | None = None
+) -> list[GeneratedPage]:
+    """Every framework page, the pages across frameworks, the list of frameworks and the glossary.
+    ``downloads``: framework id -> the files its overview page links to (written by the caller)."""
     s, g = settings, glossary
     out = [_frameworks_index(catalog, s, g)]
     for fw in catalog.frameworks.values():
-        out += [_overview(fw, catalog, s, g), _matrix(fw, catalog, s, g)]
+        out += [_overview(fw, catalog, s, g, (downloads or {}).get(fw.id)), _matrix(fw, catalog, s, g)]
         out += [_level(fw, i, catalog, s, g) for i in range(len(fw.scale))]
         out.append(_compare_index(fw, catalog, s, g))
         out += [_pair_page(fw, a.id, b.id, catalog, s, g) for a, b in combinations(fw.scale, 2)]

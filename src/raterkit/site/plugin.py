@@ -26,7 +26,17 @@ from mkdocs.utils import CountHandler, clean_directory, get_relative_url
 
 from ..load import load_catalog
 from . import csp
-from .compose import GeneratedPage, NotebookFile, SiteSettings, build_site, insert_nav, site_notebooks, site_problems
+from .compose import (
+    Download,
+    GeneratedPage,
+    NotebookFile,
+    SiteSettings,
+    build_site,
+    insert_nav,
+    site_downloads,
+    site_notebooks,
+    site_problems,
+)
 
 log = logging.getLogger("mkdocs.plugins.raterkit")
 
@@ -41,12 +51,14 @@ class RaterkitConfig(Config):
     notebooks = c.Type(str, default="notebooks")
     office = c.Type(str, default="")
     assessment = c.Type(bool, default=False)
+    downloads = c.Type(bool, default=True)  # each framework's spreadsheet and CASE package on its page
 
 
 class RaterkitPlugin(BasePlugin[RaterkitConfig]):
     def __init__(self) -> None:
         self.pages: list[GeneratedPage] = []
         self.notebooks: list[NotebookFile] = []
+        self.downloads: list[Download] = []
         self.stage_builds = False  # set by on_startup: a full `mkdocs build` or `gh-deploy`
         self.staged: _StagedOutput | None = None
         self.csp = csp.policy([])
@@ -80,7 +92,8 @@ class RaterkitPlugin(BasePlugin[RaterkitConfig]):
         # Every page is generated here, before MkDocs empties the output folder: nothing after this
         # point depends on the data in a way that can fail.
         self.notebooks = site_notebooks(notebooks, settings)
-        self.pages, generated_nav = build_site(catalog, settings, self.notebooks)
+        self.downloads = site_downloads(catalog) if self.config.downloads else []
+        self.pages, generated_nav = build_site(catalog, settings, self.notebooks, self.downloads)
         config.nav = insert_nav(config.nav, generated_nav)
         for name in CSS:
             config.extra_css.append(f"{ASSET_DIR}/{name}")
@@ -124,6 +137,8 @@ class RaterkitPlugin(BasePlugin[RaterkitConfig]):
             files.append(File.generated(config, page.path, content=page.markdown))
         for nb in self.notebooks:
             files.append(File.generated(config, nb.path, content=nb.content))
+        for download in self.downloads:
+            files.append(File.generated(config, download.path, content=download.content))
         assets = resources.files("raterkit.site") / "assets"
         for name in CSS + JS:
             files.append(File.generated(config, f"{ASSET_DIR}/{name}", content=(assets / name).read_bytes()))
