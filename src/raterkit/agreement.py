@@ -704,6 +704,11 @@ def compare_rounds(before: Any, after: Any, key: Any, n_levels: int, rater_ids: 
 
 def plain(value: Any) -> Any:
     """A JSON-ready python value: numpy scalars to python, nan to None."""
+    kind = type(value)  # the common plain types first: a summary of 100,000 raters has a million values
+    if kind is str or kind is int:
+        return value
+    if kind is float:
+        return None if math.isnan(value) else value
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, np.ndarray)):
@@ -754,8 +759,9 @@ def summarize(
     per_rater = []
     if key is not None:
         raters = rater_table(data, key, n_levels, rater_ids)
-        for rater, row in raters.iterrows():
-            per_rater.append({"rater": rater, **row.to_dict()})
+        # to_dict("index"), not iterrows(): the same values (the table has a column of lists, so
+        # no row is cast to one type) without a Series per rater.
+        per_rater = [{"rater": rater, **row} for rater, row in raters.to_dict("index").items()]
     elif rater_ids is not None:
         _ids(rater_ids, data.shape[0], "rater_ids")
     return plain(

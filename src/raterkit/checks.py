@@ -8,6 +8,7 @@ response reader (responses.py); it imports none of them.
 from __future__ import annotations
 
 import difflib
+import os
 import types
 import typing
 from collections.abc import Iterable
@@ -68,10 +69,21 @@ def missing(path: Path) -> Problem:
 def listed(folder: Path, suffixes: tuple[str, ...]) -> list[Path]:
     """The files directly in ``folder`` whose names end in one of ``suffixes`` (any case), sorted
     by name, with broken links among them (so that they are reported, not skipped in silence)."""
-    return sorted(
-        (f for f in folder.iterdir() if f.suffix.lower() in suffixes and (f.is_file() or f.is_symlink())),
-        key=lambda f: f.name,
-    )
+    with os.scandir(folder) as entries:  # scandir knows a file from a folder without a stat each
+        found = [
+            (entry.name, entry.path)
+            for entry in entries
+            if os.path.splitext(entry.name)[1].lower() in suffixes and (_is_file(entry) or entry.is_symlink())
+        ]
+    return [Path(path) for _, path in sorted(found)]
+
+
+def _is_file(entry: os.DirEntry[str]) -> bool:
+    """As Path.is_file: False for a link that loops, as for one that points nowhere."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
 
 
 # --------------------------------------------------------------------------- pydantic errors

@@ -1,7 +1,7 @@
 """Problems found in user data, as values a person (and a tool) can act on.
 
 A problem prints as one parseable line, ``path:line: field: message``, then a plain-language
-hint indented beneath it. Loaders collect every problem instead of stopping at the first.
+hint indented beneath it (``path: row 12: field: message`` in a file without lines, Parquet). Loaders collect every problem instead of stopping at the first.
 """
 
 from __future__ import annotations
@@ -17,9 +17,16 @@ class Problem:
     field: str
     message: str
     hint: str = ""
+    #: What ``line`` counts: "line" in text files, "row" in files that have no lines (Parquet).
+    unit: str = "line"
 
     def headline(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
+        if not self.line:
+            where = self.path
+        elif self.unit == "line":
+            where = f"{self.path}:{self.line}"
+        else:
+            where = f"{self.path}: {self.unit} {self.line}"
         return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
 
     def __str__(self) -> str:

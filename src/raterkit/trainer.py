@@ -50,7 +50,7 @@ def _as_ratings(positions: np.ndarray) -> np.ndarray:
 
 def _usable_quiz(responses: ResponseSet, name: str) -> str:
     """The quiz the responses were read against, or a plain error listing the first problems."""
-    if responses.quiz is None or not responses.rows:
+    if responses.quiz is None or not responses.kept:
         problems = "".join(f"\n    {problem.headline()}" for problem in responses.problems[:10])
         raise ValueError(
             f"The responses {name} the discussion hold no ratings of one quiz that can be used "
