@@ -69,6 +69,14 @@ GOALS: dict[str, tuple[float, float | None]] = {
     "report": (15.0, None),
 }
 MILLION = ("csv", "parquet")
+#: What every row above pays before reading a row: Python, the imports and the catalog.
+START = (
+    "import sys\n"
+    "import raterkit.cli, raterkit.library, raterkit.responses\n"
+    "from raterkit.load import load_catalog\n"
+    "catalog, problems = load_catalog(sys.argv[1:])\n"
+    "print(len(catalog.quizzes), 'quizzes')\n"
+)
 
 
 def ratings_of(n_raters: int, seed: int = 20261204) -> np.ndarray:
@@ -256,8 +264,13 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_report:
         report = str(args.out / "report.html")
         commands.append(("report", ENTRY, lambda path: ["report", str(path), "-o", report, *data]))
+    start_up = run(sys.executable, ROOT, START, data_dirs, keep_output=True)
     print(
-        f"\n{'command':<10} {'input':<8} {'s':>7} {'MB':>6} {'floor s':>8} {'x floor':>8}  goal"
+        f"\nstart-up of a command (Python, the imports of raterkit score and the catalog; no response read): "
+        f"{start_up.seconds:.2f} s, {start_up.mb:.0f} MB ({start_up.said or f'exit {start_up.code}'})"
+    )
+    print(
+        f"{'command':<10} {'input':<8} {'s':>7} {'MB':>6} {'floor s':>8} {'x floor':>8}  goal"
         + (f"  | {'before s':>8} {'before MB':>9} {'speed-up':>8} {'memory':>6}" if args.before else "")
     )
     results: dict[tuple[str, str], Run] = {}
