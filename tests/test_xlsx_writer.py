@@ -27,6 +27,10 @@ CATALOG, _ = load_catalog([ROOT / "frameworks"])
 SHIPPED = sorted(CATALOG.frameworks.values(), key=lambda fw: fw.id)
 
 
+#: The column widths of the former writer.
+ORACLE_WIDTHS = {"statement": 90, "value": 80, "behaviour": 70, "rationale": 70, "definition": 50, "expectations": 50}
+
+
 def oracle_write(tables: list[Table], kind: str) -> bytes:
     """The workbook as openpyxl writes it (raterkit's writer until 2026-12, without the fixed dates)."""
     from openpyxl.cell import WriteOnlyCell
@@ -54,7 +58,7 @@ def oracle_write(tables: list[Table], kind: str) -> bytes:
         sheet = book.create_sheet(table.name)
         sheet.freeze_panes = "A2"
         for i, name in enumerate(table.header, start=1):
-            sheet.column_dimensions[get_column_letter(i)].width = xlsx._WIDTHS.get(name, 18)
+            sheet.column_dimensions[get_column_letter(i)].width = ORACLE_WIDTHS.get(name, 18)
         sheet.append([text_cell(sheet, name, font=bold) for name in table.header])
         for row in table.rows:
             sheet.append([text_cell(sheet, text) for text in row])
