@@ -7,18 +7,20 @@ XlsxWriter escapes control characters as ``_xHHHH_`` itself (exactly as :func:`o
 dates every zip entry 1980-01-01 and writes the document's created/modified times we give it, so
 export -> import -> export gives identical files with no re-zipping.
 
-Why XlsxWriter and not openpyxl (which wrote these until 2026-12; it stays the reader): measured on
-this machine, the site build imported openpyxl for 0.16-0.25 s and spent ~25 ms a framework in its
-write-only mode plus the re-zip that fixed the dates; XlsxWriter's import adds about 60 ms to a
-process that has already imported MkDocs, and a framework takes a few ms (benchmarks/site_build.py,
-README's speed table). Writing the XML parts by hand was not needed.
+Why XlsxWriter and not openpyxl (which wrote these until 2026-12; it stays the reader), measured on
+this machine: the site build writes every framework's workbook, and openpyxl cost 0.16-0.25 s to
+import plus 0.12-0.18 s for the five shipped frameworks (write-only mode, then a re-zip to fix the
+dates); XlsxWriter imports in about 27 ms inside a build and writes the five in about 12 ms, its
+bytes already the same every run. benchmarks/site_build.py went from 1.32-1.37x to 1.17-1.19x
+(README's speed table). Writing the XML parts by hand would save only that import.
 
 Two XlsxWriter behaviours are guarded here: a text beginning ``<r>`` and ending ``</r>`` would be
 taken for a rich string's raw XML, so it is written as a rich string of three plain pieces instead;
 and a text longer than Excel's cell limit (32,767 characters) would be cut short, so it is refused.
 
 Reading: openpyxl in read-only mode (defusedxml installed, so XML entity tricks are refused),
-values only; a cell holding a formula is a problem named by its cell: raterkit never evaluates.
+values only, shared strings read as the file holds them (``_load``); a cell holding a formula is a
+problem named by its cell: raterkit never evaluates.
 (The formula's text stands in for the cell's value, so the layout's checks still find every other problem.)
 """
 
