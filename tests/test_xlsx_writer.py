@@ -9,8 +9,10 @@ frozen header and column widths.
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import openpyxl
 import pytest
@@ -176,3 +178,12 @@ def test_a_text_longer_than_an_excel_cell_is_refused_in_words() -> None:
     with pytest.raises(ValueError, match=r"Statements!A3 is longer than the 32,767 characters"):
         xlsx.write([table], "framework")
     xlsx.write([Table("Statements", ["statement"], [["x" * xlsx.MAX_CELL]])], "framework")  # the limit itself fits
+
+
+def test_xlsxwriter_escapes_text_as_ooxml_escape_does() -> None:
+    table = Table("Statements", ["statement"], [[t] for t in AWKWARD])
+    with zipfile.ZipFile(io.BytesIO(xlsx.write([table], "framework"))) as archive:
+        strings = archive.read("xl/sharedStrings.xml").decode()
+    for text in AWKWARD:
+        if not (text.startswith("<r>") and text.endswith("</r>")):  # those are written as rich text
+            assert f">{escape(xlsx.ooxml_escape(text))}</t>" in strings, text
