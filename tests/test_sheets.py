@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from raterkit.cli import main
+from raterkit.csvcells import FORMULA_START
 from raterkit.interchange import csvsheets, sheets, xlsx, yamlout
 from raterkit.load import load_catalog, load_framework
 from raterkit.model import Framework, Quiz
@@ -132,17 +133,19 @@ def test_formula_like_text_is_written_as_text_and_reads_back(tmp_path: Path) -> 
         names = archive.namelist()
         sheet_xml = {n: archive.read(n).decode() for n in names if n.startswith("xl/worksheets/sheet")}
         styles = archive.read("xl/styles.xml").decode()
+        strings = archive.read("xl/sharedStrings.xml").decode()
     assert all("<f>" not in xml and "<f " not in xml for xml in sheet_xml.values())
     assert 'quotePrefix="1"' in styles
     statements_xml = sheet_xml["xl/worksheets/sheet5.xml"]  # Notes, Framework, Scale, Competencies, Statements
     cells = re.findall(r'<c r="D\d+"([^>]*)>', statements_xml)
-    assert len(cells) == len(FORMULAS) + 1 and all('t="inlineStr"' in c for c in cells)
-    assert "<t>=HYPERLINK(&quot;http://x&quot;" in statements_xml or '<t>=HYPERLINK("http://x"' in statements_xml
+    assert len(cells) == len(FORMULAS) + 1 and all('t="s"' in c for c in cells)  # shared strings: text
+    assert "<t>=HYPERLINK(&quot;http://x&quot;" in strings or '<t>=HYPERLINK("http://x"' in strings
     again, _ = via_xlsx(framework, tmp_path)
     assert again.competencies[0].descriptors["1"]["overall"] == FORMULAS
     # and a spreadsheet program sees text: openpyxl reads the cells as strings, not formulas
     book = openpyxl.load_workbook(io.BytesIO(data))
     assert [c.data_type for c in book["Statements"]["D"][1:]] == ["s"] * len(FORMULAS)
+    assert [c.quotePrefix for c in book["Statements"]["D"][1:]] == [t.startswith(FORMULA_START) for t in FORMULAS]
 
 
 def test_formula_like_text_in_csv_is_protected_and_reads_back(tmp_path: Path) -> None:
@@ -354,7 +357,16 @@ def test_a_workbook_declaring_xml_entities_is_refused_in_plain_words(
     assert "Traceback" not in err and not (tmp_path / "bomb.yaml").exists()
 
 
-CONTROL = ["Clears \x1b[2J the screen", "a\x00b", "line\r\nbreak", "literal _x0041_ stays", "tab\there", "_x005F_"]
+CONTROL = [
+    "Clears \x1b[2J the screen",
+    "a\x00b",
+    "line\r\nbreak",
+    "literal _x0041_ stays",
+    "tab\there",
+    "_x005F_",
+    "ax005F_b",  # openpyxl's own shared-string reader would delete the x005F_
+    "<r><t>not XML</t></r>",  # XlsxWriter would write this as a rich string's raw XML
+]
 
 
 def test_control_characters_and_carriage_returns_survive_csv(tmp_path: Path) -> None:
@@ -368,8 +380,9 @@ def test_control_characters_and_escape_lookalikes_survive_a_workbook(tmp_path: P
     again, data = via_xlsx(framework, tmp_path)
     assert again.competencies[0].descriptors["1"]["overall"] == CONTROL
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        statements = archive.read("xl/worksheets/sheet5.xml").decode()
-    assert "_x001B_[2J" in statements and "_x005F_x0041_" in statements and "\x1b" not in statements
+        strings = archive.read("xl/sharedStrings.xml").decode()
+    assert "_x001B_[2J" in strings and "_x005F_x0041_" in strings and "\x1b" not in strings
+    assert "<t>not XML</t>" not in strings and "&lt;t&gt;not XML&lt;/t&gt;&lt;/r&gt;" in strings  # escaped, not raw
 
 
 def test_a_bad_framework_id_and_a_bad_pass_rule_point_at_their_value_cells(tmp_path: Path, capsys) -> None:
@@ -399,7 +412,7 @@ def test_a_cell_a_million_rows_away_is_named_not_read_for_minutes(tmp_path: Path
             content = source.read(info.filename)
             if info.filename == "xl/worksheets/sheet5.xml":
                 far_row = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
-                content = content.replace(b"<sheetViews>", b'<dimension ref="A1:XFD1048576" /><sheetViews>', 1)
+                content = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', content, count=1)
                 content = content.replace(b"</sheetData>", far_row + b"</sheetData>", 1)
             target.writestr(info, content)
     assert main(["import", "xlsx", str(far), "-o", str(tmp_path / "far.yaml")]) == 1

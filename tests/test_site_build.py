@@ -118,6 +118,22 @@ def test_a_site_owner_can_leave_the_downloads_out(tmp_path):
     assert not list((tmp_path / "out").rglob("*.xlsx")) and not list((tmp_path / "out").rglob("*.case.json"))
 
 
+def test_a_text_too_long_for_a_spreadsheet_cell_stops_the_build_in_words(tmp_path):
+    project = copy_project(tmp_path / "p")
+    fw = project / "frameworks" / "customer-service-rubric.yaml"
+    text = fw.read_text(encoding="utf-8")
+    first = "          - Fails to provide or begrudgingly provides minimal service;"
+    assert first in text
+    fw.write_text(text.replace(first, first + " very" * 6600, 1), encoding="utf-8")  # 33,000 characters more
+    result = mkdocs_build(project, tmp_path / "out")
+    assert result.returncode != 0
+    assert (
+        "frameworks: framework customer-service-rubric: its spreadsheet cannot be written: the text of "
+        "Statements!D2 is longer than the 32,767 characters an Excel cell holds" in result.stderr
+    ), result.stderr
+    assert "downloads: false" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_broken_framework_fails_the_build_and_leaves_the_last_good_site_byte_for_byte(tmp_path):
     project = copy_project(tmp_path / "p")
     out = tmp_path / "out"

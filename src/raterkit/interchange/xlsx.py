@@ -1,12 +1,26 @@
 """Tables as an Excel workbook (.xlsx) and back: formula-safe, the same bytes every time.
 
-Writing: every cell is text (``t="s"``), never a formula; text that a spreadsheet could take for
-a formula (it begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) also gets Excel's
-quote-prefix style, so editing the cell keeps it text. The zip's dates and the document's
-created/modified times are fixed, so export -> import -> export gives identical files.
+Writing: XlsxWriter (BSD). Every cell is text (``t="s"``, written with ``write_string``), never a
+formula; text that a spreadsheet could take for a formula (it begins with ``=``, ``+``, ``-``, ``@``,
+a tab or a carriage return) also gets Excel's quote-prefix style, so editing the cell keeps it text.
+XlsxWriter escapes control characters as ``_xHHHH_`` itself (exactly as :func:`ooxml_escape` does),
+dates every zip entry 1980-01-01 and writes the document's created/modified times we give it, so
+export -> import -> export gives identical files with no re-zipping.
+
+Why XlsxWriter and not openpyxl (which wrote these until 2026-12; it stays the reader), measured on
+this machine: the site build writes every framework's workbook, and openpyxl cost 0.16-0.25 s to
+import plus 0.12-0.18 s for the five shipped frameworks (write-only mode, then a re-zip to fix the
+dates); XlsxWriter imports in about 27 ms inside a build and writes the five in about 12 ms, its
+bytes already the same every run. benchmarks/site_build.py went from 1.32-1.37x to 1.17-1.19x
+(README's speed table). Writing the XML parts by hand would save only that import.
+
+Two XlsxWriter behaviours are guarded here: a text beginning ``<r>`` and ending ``</r>`` would be
+taken for a rich string's raw XML, so it is written as a rich string of three plain pieces instead;
+and a text longer than Excel's cell limit (32,767 characters) would be cut short, so it is refused.
 
 Reading: openpyxl in read-only mode (defusedxml installed, so XML entity tricks are refused),
-values only; a cell holding a formula is a problem named by its cell: raterkit never evaluates.
+values only, shared strings read as the file holds them (``_load``); a cell holding a formula is a
+problem named by its cell: raterkit never evaluates.
 (The formula's text stands in for the cell's value, so the layout's checks still find every other problem.)
 """
 
@@ -15,7 +29,6 @@ from __future__ import annotations
 import datetime
 import io
 import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +39,15 @@ from .sheets import NOTES, ReadTable, Table
 
 __all__ = ["read", "write"]
 
-ZIP_TIME = (2000, 1, 1, 0, 0, 0)
+#: The date of every zip entry (XlsxWriter's, Excel's own epoch).
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 #: The most of a sheet raterkit reads: a framework of 10,000 statements uses 10,001 rows and 4 columns.
 MAX_ROWS = 100_000
 MAX_COLUMNS = 50
+#: The most characters (UTF-16 units) an Excel cell holds.
+MAX_CELL = 32_767
 FIXED_TIME = "2000-01-01T00:00:00Z"
+_CREATED = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 _WIDTHS = {"statement": 90, "value": 80, "behaviour": 70, "rationale": 70, "definition": 50, "expectations": 50}
 
 
@@ -41,7 +58,7 @@ _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
 def ooxml_escape(text: str) -> str:
-    """Text as a workbook cell holds it (what Excel itself writes)."""
+    """Text as a workbook cell holds it (what Excel itself writes, and XlsxWriter)."""
     return _UNWRITABLE.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
 
 
@@ -51,60 +68,56 @@ def ooxml_unescape(text: str) -> str:
 
 
 def write(tables: list[Table], kind: str) -> bytes:
-    """The workbook of ``tables`` (plus a Notes sheet on the layout of ``kind``), as bytes."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
+    """The workbook of ``tables`` (plus a Notes sheet on the layout of ``kind``), as bytes.
 
-    book = Workbook(write_only=True)  # streams rows: three times faster than the ordinary mode
-    bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
+    Raises ValueError (in words, naming the sheet and cell) for a text longer than an Excel cell holds.
+    """
+    import xlsxwriter
+    from xlsxwriter.utility import xl_rowcol_to_cell
 
-    def text_cell(sheet: Any, text: str, **style: Any) -> Any:
-        if text == "":
-            return None
-        cell = WriteOnlyCell(sheet, ooxml_escape(text))
-        cell.data_type = "s"  # openpyxl takes text beginning with '=' for a formula
-        if text.startswith(FORMULA_START):
-            cell.quotePrefix = True
-        for key, value in style.items():
-            setattr(cell, key, value)
-        return cell
-
-    notes = book.create_sheet("Notes")
-    notes.column_dimensions["A"].width = 120
-    for n, line in enumerate(NOTES[kind]):
-        notes.append([text_cell(notes, line, alignment=wrap, **({"font": bold} if n == 0 else {}))])
-    for table in tables:
-        sheet = book.create_sheet(table.name)
-        sheet.freeze_panes = "A2"
-        for i, name in enumerate(table.header, start=1):
-            sheet.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(name, 18)
-        sheet.append([text_cell(sheet, name, font=bold) for name in table.header])
-        for row in table.rows:
-            sheet.append([text_cell(sheet, text) for text in row])
-    book.properties.creator = "raterkit"
     buffer = io.BytesIO()
-    book.save(buffer)
-    return _fixed(buffer.getvalue())
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book.set_properties({"author": "raterkit", "created": _CREATED})
+    formats: dict[tuple[bool, bool, bool], Any] = {}
 
+    def text_cell(sheet: Any, row: int, column: int, text: str, bold: bool = False, wrap: bool = False) -> None:
+        if text == "":
+            return
+        if len(text) > MAX_CELL // 2 and len(text.encode("utf-16-le")) // 2 > MAX_CELL:
+            raise ValueError(
+                f"the text of {sheet.name}!{xl_rowcol_to_cell(row, column)} is longer than the "
+                f"{MAX_CELL:,} characters an Excel cell holds"
+            )
+        key = (bold, wrap, text.startswith(FORMULA_START))
+        if key not in formats:
+            options: dict[str, Any] = {"bold": True} if bold else {}
+            if wrap:
+                options.update(text_wrap=True, valign="top")
+            if key[2]:
+                options["quote_prefix"] = True  # openpyxl and Excel keep the cell text when edited
+            formats[key] = book.add_format(options) if options else None
+        if text.startswith("<r>") and text.endswith("</r>"):  # else XlsxWriter writes it as raw XML
+            sheet.write_rich_string(
+                row, column, text[0], text[1], text[2:], *[f for f in [formats[key]] if f is not None]
+            )
+        else:
+            sheet.write_string(row, column, text, formats[key])
 
-def _fixed(data: bytes) -> bytes:
-    """The zip rewritten with fixed entry dates and fixed created/modified times: the same bytes every run."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
-        for entry in source.infolist():
-            content = source.read(entry.filename)
-            if entry.filename == "docProps/core.xml":
-                content = re.sub(
-                    rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)",
-                    rb"\g<1>" + FIXED_TIME.encode() + rb"\3",
-                    content,
-                )
-            info = zipfile.ZipInfo(entry.filename, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(info, content)
-    return out.getvalue()
+    notes = book.add_worksheet("Notes")
+    notes.set_column(0, 0, 120)
+    for n, line in enumerate(NOTES[kind]):
+        text_cell(notes, n, 0, line, bold=n == 0, wrap=True)
+    for table in tables:
+        sheet = book.add_worksheet(table.name)
+        sheet.freeze_panes(1, 0)
+        for i, name in enumerate(table.header):
+            sheet.set_column(i, i, _WIDTHS.get(name, 18))
+            text_cell(sheet, 0, i, name, bold=True)
+        for r, row in enumerate(table.rows, start=1):
+            for c, text in enumerate(row):
+                text_cell(sheet, r, c, text)
+    book.close()
+    return buffer.getvalue()
 
 
 def _text(value: Any) -> str:
@@ -129,10 +142,8 @@ def read(path: Path, shown: str) -> tuple[list[ReadTable], list[Problem]]:
     problems = check_workbook(path, shown=shown)  # zip bombs, entity bombs: before anything parses it
     if problems:
         return [], problems
-    from openpyxl import load_workbook
-
     try:
-        book = load_workbook(path, read_only=True, data_only=False, keep_links=False)
+        book = _load(path)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
         return [], [_unreadable(shown, exc)]
     try:
@@ -141,6 +152,39 @@ def read(path: Path, shown: str) -> tuple[list[ReadTable], list[Problem]]:
         return [], [_unreadable(shown, exc)]
     finally:
         book.close()
+
+
+def _load(path: Path) -> Any:
+    """The workbook at ``path`` as openpyxl's ``load_workbook(read_only=True)`` opens it, but with its
+    shared strings as the file holds them.
+
+    openpyxl deletes every ``x005F_`` from shared strings (a shortcut for the escaped underscore), so
+    a cell typed ``_x0041_`` (stored ``_x005F_x0041_``) came back as ``A`` and one typed
+    ``ax005F_b`` as ``ab``; :func:`ooxml_unescape` undoes the escapes properly instead, as it does
+    for inline strings.
+    """
+    from openpyxl.cell.text import Text
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+    from openpyxl.xml.functions import iterparse  # defusedxml's when installed
+
+    class Reader(ExcelReader):
+        def read_strings(self) -> None:
+            part = self.package.find(SHARED_STRINGS)
+            if part is None:
+                return
+            strings: list[str] = []
+            with self.archive.open(part.PartName[1:]) as source:
+                for _, node in iterparse(source):
+                    if node.tag == f"{{{SHEET_MAIN_NS}}}si":
+                        text = Text.from_tree(node)
+                        strings.append(text.content if text is not None else "")
+                        node.clear()
+            self.shared_strings = strings
+
+    reader = Reader(path, read_only=True, data_only=False, keep_links=False)
+    reader.read()
+    return reader.wb
 
 
 def _unreadable(shown: str, exc: BaseException) -> Problem:

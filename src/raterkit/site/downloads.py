@@ -26,14 +26,17 @@ class Download:
 
 
 def framework_downloads(fw: Framework) -> list[Download]:
-    """The spreadsheet (the layout of docs/authoring.md) and the CASE 1.0 package of ``fw``."""
+    """The spreadsheet (the layout of docs/authoring.md) and the CASE 1.0 package of ``fw``.
+
+    Raises ValueError, in words naming the framework and the cell, for a text longer than an Excel cell holds.
+    """
     folder = f"{FRAMEWORKS_DIR}/{fw.id}"
+    try:
+        workbook = xlsx.write(sheets.framework_tables(fw), "framework")
+    except ValueError as exc:
+        raise ValueError(f"framework {fw.id}: its spreadsheet cannot be written: {exc}") from exc
     return [
-        Download(
-            f"{folder}/{fw.id}.xlsx",
-            "Spreadsheet (Excel workbook, .xlsx)",
-            xlsx.write(sheets.framework_tables(fw), "framework"),
-        ),
+        Download(f"{folder}/{fw.id}.xlsx", "Spreadsheet (Excel workbook, .xlsx)", workbook),
         Download(f"{folder}/{fw.id}.case.json", "CASE 1.0 package (JSON)", case.dumps(fw).encode("utf-8")),
     ]
 

@@ -24,6 +24,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import CountHandler, clean_directory, get_relative_url
 
+from ..errors import Problem
 from ..load import load_catalog
 from . import csp
 from .compose import (
@@ -92,7 +93,11 @@ class RaterkitPlugin(BasePlugin[RaterkitConfig]):
         # Every page is generated here, before MkDocs empties the output folder: nothing after this
         # point depends on the data in a way that can fail.
         self.notebooks = site_notebooks(notebooks, settings)
-        self.downloads = site_downloads(catalog) if self.config.downloads else []
+        try:
+            self.downloads = site_downloads(catalog) if self.config.downloads else []
+        except ValueError as exc:  # a text longer than an Excel cell holds
+            hint = "Shorten that text, or leave the downloads out: `downloads: false` under the raterkit plugin in mkdocs.yml."
+            _stop([Problem(self.config.frameworks, None, "", str(exc), hint)], "for the site")
         self.pages, generated_nav = build_site(catalog, settings, self.notebooks, self.downloads)
         config.nav = insert_nav(config.nav, generated_nav)
         for name in CSS:
