@@ -18,8 +18,7 @@ the raters x items numpy array of level positions the generator made, already in
 (``raterkit.scoring.score_matrix`` for ``score``; Krippendorff's alpha at the three levels,
 Fleiss' kappa and the ICCs of ``raterkit.agreement`` for ``agreement``; both for ``report``),
 with its time (the fastest of three runs), the extra memory it allocated (tracemalloc peak, in
-another run) and the ratio
-command / floor.
+another run) and the ratio command / floor.
 
 The issue's goals on this machine, for the million-row inputs (the CSV and Parquet files):
 reading and scoring a million rows in under 5 s and 500 MB; agreement in under 10 s; the
