@@ -27,7 +27,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.inter_rater import fleiss_kappa as _sm_fleiss_kappa
 
 from .rules import (
     BIAS_THRESHOLD,
@@ -280,7 +279,11 @@ def fleiss_kappa(ratings: Any, n_levels: int) -> float:
     shares = table.sum(axis=0) / table.sum()
     if np.isclose((shares**2).sum(), 1.0):
         return math.nan
-    return float(_sm_fleiss_kappa(table, method="fleiss"))
+    # statsmodels (and the SciPy it brings, 60 MB) is imported when a kappa is asked for: scoring
+    # a million ratings never needs it.
+    from statsmodels.stats.inter_rater import fleiss_kappa
+
+    return float(fleiss_kappa(table, method="fleiss"))
 
 
 # --------------------------------------------------------------------------------------------
