@@ -12,7 +12,7 @@ per trainee in ``trainees-10000/`` (as the quiz page's "Download my answers" wri
 Then, for each input, as a subprocess of this checkout's Python, with wall time and peak memory
 (``ru_maxrss`` of the child): **reading** alone (``raterkit.load.load_catalog(["frameworks",
 "quiz"])`` as the CLI does, then ``raterkit.responses.read_responses`` on the input, printing its
-summary line), and ``raterkit score``, ``raterkit agreement`` and ``raterkit report`` as a user
+summary line; the process hands large freed blocks back to the system as the commands do), and ``raterkit score``, ``raterkit agreement`` and ``raterkit report`` as a user
 types them. Beside each command: **the floor**, the same statistics computed in this process on
 the raters x items numpy array of level positions the generator made, already in memory
 (``raterkit.scoring.score_matrix`` for ``score``; Krippendorff's alpha at the three levels,
@@ -54,8 +54,11 @@ LEVELS = ["I", "II", "III", "IV"]
 #: What the ``raterkit`` command runs (the console script), with the code of the checkout on PYTHONPATH.
 ENTRY = "import sys; from raterkit.cli import main; sys.exit(main(sys.argv[1:]))"
 #: Reading alone: the catalog as the CLI loads it, then read_responses; prints the summary line.
+#: The process sets up the C allocator as the commands do (raterkit.cli, when that checkout has it).
 READ = (
     "import sys\n"
+    "import raterkit.cli\n"
+    "getattr(raterkit.cli, '_hand_back_large_blocks', lambda: None)()\n"
     "from raterkit.load import load_catalog\n"
     "from raterkit.responses import read_responses\n"
     "catalog, problems = load_catalog(sys.argv[2:])\n"
