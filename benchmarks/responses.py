@@ -58,7 +58,7 @@ ENTRY = "import sys; from raterkit.cli import main; sys.exit(main(sys.argv[1:]))
 READ = (
     "import sys\n"
     "import raterkit.cli\n"
-    "getattr(raterkit.cli, '_hand_back_large_blocks', lambda: None)()\n"
+    "getattr(raterkit.cli, 'hand_back_large_blocks', lambda: None)()\n"
     "from raterkit.load import load_catalog\n"
     "from raterkit.responses import read_responses\n"
     "catalog, problems = load_catalog(sys.argv[2:])\n"

@@ -1328,7 +1328,7 @@ def build_parser() -> argparse.ArgumentParser:
 _M_MMAP_THRESHOLD, _MAPPED_FROM = -3, 4 * 1024 * 1024
 
 
-def _hand_back_large_blocks() -> None:
+def hand_back_large_blocks() -> None:
     """Have the C allocator give large blocks (a column of a million rows) back to the system
     when they are freed. By default glibc raises that threshold each time such a block is freed,
     after which the reader's many short-lived columns pile up in the process: a million ratings
@@ -1343,7 +1343,7 @@ def _hand_back_large_blocks() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    _hand_back_large_blocks()
+    hand_back_large_blocks()
     stdout, stderr = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = _Visible(stdout), _Visible(stderr)
     try:
