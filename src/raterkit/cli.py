@@ -701,18 +701,7 @@ def _framework_or_code(command: str, given: str):
 
 
 def _write_text(command: str, output: Path, text: str, kind: str) -> int:
-    refusal = _unwritable(output)
-    if refusal is None:
-        try:
-            write_whole(output, text.encode("utf-8"))
-            return 0
-        except OSError as exc:
-            refusal = exc.strerror or str(exc)
-    _say(
-        f"{command}: cannot write {output}: {refusal}",
-        f"    Nothing was written. Name a {kind} file you can write with -o.",
-    )
-    return 1
+    return _write_bytes(command, output, text.encode("utf-8"), kind)
 
 
 def cmd_export_case(args: argparse.Namespace) -> int:

@@ -931,15 +931,7 @@ def read_responses(
     outcome, problems, read, chunk_paths = _read_columnar(segments, catalog, quiz_id, levels)
     chosen = outcome.chosen
     item_code, item_names = outcome.item
-    if levels is not None:
-        items = list(item_names)
-        key = None
-    elif chosen is not None and catalog is not None:
-        quiz = catalog.quizzes[chosen]
-        items = [item.id for item in quiz.items]
-        key = {item.id: item.reference for item in quiz.items}
-    else:
-        items, key = [], {}
+    items, key = _items_and_key(list(item_names), levels, chosen, catalog)
     at = {item: i for i, item in enumerate(items)}
     rater_code, raters = outcome.rater
     kept = _Kept(
@@ -1020,6 +1012,19 @@ def _near_duplicates_by_column(kept: _Kept, rows_not_lines: set[str]) -> list[Pr
         for name, at in zip(kept.raters, first.tolist())
     ]
     return [_in_rows(note, rows_not_lines) for note in _near_duplicate_raters(firsts)]
+
+
+def _items_and_key(
+    seen: list[str], levels: Sequence[str] | None, chosen: str | None, catalog: Catalog | None
+) -> tuple[list[str], dict[str, str] | None]:
+    """The items of a response set and their reference levels: the chosen quiz's, or with
+    ``levels=`` the items the rows name (``seen``, in order) and no key."""
+    if levels is not None:
+        return seen, None
+    if chosen is not None and catalog is not None:
+        quiz = catalog.quizzes[chosen]
+        return [item.id for item in quiz.items], {item.id: item.reference for item in quiz.items}
+    return [], {}
 
 
 def _read_one_by_one(
@@ -1141,15 +1146,7 @@ def _read_one_by_one(
     if spans_problem is not None:
         problems.append(spans_problem)
 
-    if levels is not None:
-        items = list(dict.fromkeys(row.item for row in rows))
-        key = None
-    elif chosen is not None and catalog is not None:
-        quiz = catalog.quizzes[chosen]
-        items = [item.id for item in quiz.items]
-        key = {item.id: item.reference for item in quiz.items}
-    else:
-        items, key = [], {}
+    items, key = _items_and_key(list(dict.fromkeys(row.item for row in rows)), levels, chosen, catalog)
     return ResponseSet(
         rows=rows,
         problems=problems,

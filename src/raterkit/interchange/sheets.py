@@ -641,16 +641,7 @@ def framework_from_tables(tables: list[ReadTable], source: str) -> tuple[Framewo
     try:
         return Framework.model_validate(data), []
     except ValidationError as exc:
-        return None, [
-            Problem(
-                source,
-                None,
-                ".".join(str(p) for p in e["loc"]),
-                e["msg"],
-                "Check the sheets against docs/authoring.md.",
-            )
-            for e in exc.errors()
-        ]
+        return None, _model_problems(source, exc)
 
 
 def quiz_from_tables(tables: list[ReadTable], source: str) -> tuple[Quiz | None, list[Problem], dict[int, int]]:
@@ -734,17 +725,14 @@ def quiz_from_tables(tables: list[ReadTable], source: str) -> tuple[Quiz | None,
     try:
         return Quiz.model_validate(data), [], rows_of
     except ValidationError as exc:
-        return (
-            None,
-            [
-                Problem(
-                    source,
-                    None,
-                    ".".join(str(p) for p in e["loc"]),
-                    e["msg"],
-                    "Check the sheets against docs/authoring.md.",
-                )
-                for e in exc.errors()
-            ],
-            rows_of,
+        return None, _model_problems(source, exc), rows_of
+
+
+def _model_problems(source: str, exc: ValidationError) -> list[Problem]:
+    """What the model refused in what the sheets gave, a problem each."""
+    return [
+        Problem(
+            source, None, ".".join(str(p) for p in e["loc"]), e["msg"], "Check the sheets against docs/authoring.md."
         )
+        for e in exc.errors()
+    ]
