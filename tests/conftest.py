@@ -19,6 +19,7 @@ from support import (
     CHROMIUM_ARGS,
     FRAMEWORKS,
     QUIZ,
+    RESPONSE_DATA,
     ROOT,
     Postgres,
     copy_project,
@@ -35,6 +36,23 @@ def catalog():
     cat, problems = load_catalog([FRAMEWORKS, QUIZ] if QUIZ.exists() else [FRAMEWORKS])
     assert problems == [], "\n".join(map(str, problems))
     return cat
+
+
+@pytest.fixture(scope="session")
+def demo():
+    """The catalog of the response tests' own small framework and quiz."""
+    from raterkit.load import load_catalog
+
+    cat, problems = load_catalog([RESPONSE_DATA / "frameworks", RESPONSE_DATA / "quiz"])
+    assert problems == []
+    return cat
+
+
+@pytest.fixture
+def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh folder the test runs in (relative paths land there)."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
 
 
 def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], Path]) -> Path:

@@ -26,6 +26,8 @@ import psycopg
 from sqlalchemy import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The small framework and quiz the response-reading tests and golden cases read against.
+RESPONSE_DATA = ROOT / "tests" / "cases" / "responses" / "_data"
 FRAMEWORKS = ROOT / "frameworks"
 QUIZ = ROOT / "quiz"
 TESTS = ROOT / "tests"

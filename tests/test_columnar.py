@@ -22,23 +22,8 @@ from hypothesis import strategies as st
 
 from raterkit import responses as responses_module
 from raterkit.errors import Problem
-from raterkit.load import Catalog, load_catalog
+from raterkit.load import Catalog
 from raterkit.responses import ResponseSet, _read_one_by_one, read_responses
-
-DATA = Path(__file__).parent / "cases" / "responses" / "_data"
-
-
-@pytest.fixture(scope="module")
-def demo() -> Catalog:
-    catalog, problems = load_catalog([DATA / "frameworks", DATA / "quiz"])
-    assert problems == []
-    return catalog
-
-
-@pytest.fixture
-def here(tmp_path, monkeypatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def same_both_ways(paths: list, **how) -> ResponseSet:

@@ -10,24 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from raterkit.load import Catalog, load_catalog
+from raterkit.load import Catalog
 from raterkit.model import Framework, Quiz
 from raterkit.responses import ResponseRow, ResponseSet, read_responses
-
-DATA = Path(__file__).parent / "cases" / "responses" / "_data"
-
-
-@pytest.fixture(scope="module")
-def demo() -> Catalog:
-    catalog, problems = load_catalog([DATA / "frameworks", DATA / "quiz"])
-    assert problems == []
-    return catalog
-
-
-@pytest.fixture
-def here(tmp_path, monkeypatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def write(folder: Path, name: str, text: str | bytes) -> Path:

@@ -13,52 +13,18 @@ import pytest
 from raterkit.cli import main
 from raterkit.csvcells import FORMULA_START
 from raterkit.interchange import csvsheets, sheets, xlsx, yamlout
-from raterkit.load import load_catalog, load_framework
+from raterkit.load import load_catalog
 from raterkit.model import Framework, Quiz
+from round_trips import loaded, via_csv, via_xlsx
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted(p for p in (ROOT / "frameworks").glob("*.yaml") if p.name not in ("crosswalk.yaml", "glossary.yaml"))
 QUIZZES = sorted((ROOT / "quiz").glob("*.yaml"))
 
 
-def _load(path: Path) -> Framework:
-    framework, problems = load_framework(path)
-    assert framework is not None and problems == [], problems
-    return framework
-
-
-def via_xlsx(framework: Framework, folder: Path) -> tuple[Framework, bytes]:
-    """The framework written as a workbook, read back and written as YAML, loaded again; and the workbook."""
-    data = xlsx.write(sheets.framework_tables(framework), "framework")
-    book = folder / "fw.xlsx"
-    book.write_bytes(data)
-    tables, problems = xlsx.read(book, "fw.xlsx")
-    assert problems == []
-    back, problems = sheets.framework_from_tables(tables, "fw.xlsx")
-    assert problems == [] and back is not None
-    written = folder / "back.yaml"
-    written.write_text(yamlout.framework_yaml(back), encoding="utf-8")
-    return _load(written), data
-
-
-def via_csv(framework: Framework, folder: Path) -> tuple[Framework, dict[str, bytes]]:
-    files = csvsheets.render(sheets.framework_tables(framework))
-    out = folder / "csv"
-    out.mkdir()
-    for name, data in files.items():
-        (out / name).write_bytes(data)
-    tables, problems = csvsheets.read(out, "csv", list(sheets.FRAMEWORK_SHEETS))
-    assert problems == []
-    back, problems = sheets.framework_from_tables(tables, "csv")
-    assert problems == [] and back is not None
-    written = folder / "back.yaml"
-    written.write_text(yamlout.framework_yaml(back), encoding="utf-8")
-    return _load(written), files
-
-
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
 def test_shipped_framework_survives_xlsx_unchanged(path: Path, tmp_path: Path) -> None:
-    framework = _load(path)
+    framework = loaded(path)
     again, data = via_xlsx(framework, tmp_path)
     assert again == framework
     assert [s.text for s in again.statements()] == [s.text for s in framework.statements()]
@@ -67,7 +33,7 @@ def test_shipped_framework_survives_xlsx_unchanged(path: Path, tmp_path: Path) -
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
 def test_shipped_framework_survives_csv_unchanged(path: Path, tmp_path: Path) -> None:
-    framework = _load(path)
+    framework = loaded(path)
     again, files = via_csv(framework, tmp_path)
     assert again == framework
     assert csvsheets.render(sheets.framework_tables(again)) == files
@@ -159,7 +125,7 @@ def test_formula_like_text_in_csv_is_protected_and_reads_back(tmp_path: Path) ->
 
 
 def test_the_same_bytes_every_time_with_fixed_dates() -> None:
-    framework = _load(ROOT / "frameworks" / "customer-service-rubric.yaml")
+    framework = loaded(ROOT / "frameworks" / "customer-service-rubric.yaml")
     first = xlsx.write(sheets.framework_tables(framework), "framework")
     assert xlsx.write(sheets.framework_tables(framework), "framework") == first
     with zipfile.ZipFile(io.BytesIO(first)) as archive:
@@ -202,7 +168,7 @@ def test_a_filled_template_imports_and_validates(tmp_path: Path, monkeypatch: py
     _workbook(book, GOOD)
     out = tmp_path / "mine.yaml"
     assert main(["import", "xlsx", str(book), "-o", str(out)]) == 0
-    framework = _load(out)
+    framework = loaded(out)
     assert framework.competencies[0].statements("1", "speed") == ["Answers within a week."]
     assert [c.id for c in framework.competencies[0].criteria] == ["speed", "care"]
     assert main(["validate", str(out)]) == 0
@@ -289,7 +255,7 @@ def test_a_quiz_problem_points_at_its_cell(tmp_path: Path, monkeypatch: pytest.M
 
 def test_csv_problems_name_file_line_and_column(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
-    framework = _load(ROOT / "frameworks" / "customer-service-rubric.yaml")
+    framework = loaded(ROOT / "frameworks" / "customer-service-rubric.yaml")
     folder = tmp_path / "fw"
     assert main(["export", "csv", str(ROOT / "frameworks" / "customer-service-rubric.yaml"), "-o", str(folder)]) == 0
     statements = (folder / "statements.csv").read_text(encoding="utf-8-sig").splitlines()
@@ -335,7 +301,7 @@ def test_a_quiz_bank_in_csv_re_exports_byte_identical(tmp_path: Path, monkeypatc
 def test_a_workbook_declaring_xml_entities_is_refused_in_plain_words(
     tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    framework = _load(ROOT / "frameworks" / "customer-service-rubric.yaml")
+    framework = loaded(ROOT / "frameworks" / "customer-service-rubric.yaml")
     data = xlsx.write(sheets.framework_tables(framework), "framework")
     bomb = tmp_path / "bomb.xlsx"
     entities = b'<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
@@ -404,7 +370,7 @@ def test_a_bad_framework_id_and_a_bad_pass_rule_point_at_their_value_cells(tmp_p
 
 
 def test_a_cell_a_million_rows_away_is_named_not_read_for_minutes(tmp_path: Path, capsys) -> None:
-    framework = _load(ROOT / "frameworks" / "customer-service-rubric.yaml")
+    framework = loaded(ROOT / "frameworks" / "customer-service-rubric.yaml")
     data = xlsx.write(sheets.framework_tables(framework), "framework")
     far = tmp_path / "far.xlsx"
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(far, "w") as target:

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from raterkit.interchange import csvsheets, sheets, xlsx, yamlout
-from raterkit.load import load_framework
+from raterkit.interchange import csvsheets, sheets, xlsx
 from raterkit.model import Framework
+from round_trips import via_csv, via_xlsx
 from test_case_properties import _TEXT
 from test_case_properties import frameworks as shapes
 
@@ -51,27 +51,12 @@ def frameworks(draw: st.DrawFn) -> Framework:
     )
 
 
-def _loaded(text: str, folder: Path) -> Framework:
-    path = folder / "generated.yaml"
-    path.write_text(text, encoding="utf-8")
-    loaded, problems = load_framework(path)
-    assert problems == [] and loaded is not None
-    return loaded
-
-
 @pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(frameworks())
 def test_xlsx_round_trip(framework: Framework) -> None:
-    data = xlsx.write(sheets.framework_tables(framework), "framework")
     with tempfile.TemporaryDirectory() as folder:
-        book = Path(folder) / "generated.xlsx"
-        book.write_bytes(data)
-        tables, problems = xlsx.read(book, "generated.xlsx")
-        assert problems == []
-        back, problems = sheets.framework_from_tables(tables, "generated.xlsx")
-        assert problems == [] and back is not None
-        loaded = _loaded(yamlout.framework_yaml(back), Path(folder))
+        loaded, data = via_xlsx(framework, Path(folder))
     assert loaded == framework
     assert xlsx.write(sheets.framework_tables(loaded), "framework") == data
 
@@ -80,16 +65,7 @@ def test_xlsx_round_trip(framework: Framework) -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(frameworks())
 def test_csv_round_trip(framework: Framework) -> None:
-    files = csvsheets.render(sheets.framework_tables(framework))
     with tempfile.TemporaryDirectory() as folder:
-        out = Path(folder) / "csv"
-        out.mkdir()
-        for name, content in files.items():
-            (out / name).write_bytes(content)
-        tables, problems = csvsheets.read(out, "csv", list(sheets.FRAMEWORK_SHEETS))
-        assert problems == []
-        back, problems = sheets.framework_from_tables(tables, "csv")
-        assert problems == [] and back is not None
-        loaded = _loaded(yamlout.framework_yaml(back), Path(folder))
+        loaded, files = via_csv(framework, Path(folder))
     assert loaded == framework
     assert csvsheets.render(sheets.framework_tables(loaded)) == files

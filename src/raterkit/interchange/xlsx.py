@@ -137,6 +137,16 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+#: Cells raterkit does not take as typed text, by openpyxl's data type: what is said, and the hint.
+_REFUSED_CELLS = {
+    "f": (
+        "this cell holds a formula; raterkit reads values and never runs formulas",
+        "Type the text itself, or copy the cells and paste them back as values only.",
+    ),
+    "e": ("this cell holds an error value ({value})", "Type the text itself."),
+}
+
+
 def read(path: Path, shown: str) -> tuple[list[ReadTable], list[Problem]]:
     """Every sheet of the workbook at ``path`` as text tables, and the problems (formulas, unreadable file)."""
     problems = check_workbook(path, shown=shown)  # zip bombs, entity bombs: before anything parses it
@@ -244,33 +254,20 @@ def _tables(book: Any, shown: str, problems: list[Problem]) -> list[ReadTable]:
             values: list[str] = []
             for column, cell in enumerate(cells):
                 kind = getattr(cell, "data_type", "n")
-                if kind == "f":
+                refused = _REFUSED_CELLS.get(kind)
+                if refused is not None:
                     where, _ = locate(number, column)
+                    message, hint = refused
                     problems.append(
                         Problem(
                             where,
                             None,
                             header[column] if number > 1 and column < len(header) else "",
-                            "this cell holds a formula; raterkit reads values and never runs formulas",
-                            "Type the text itself, or copy the cells and paste them back as values only.",
+                            message.format(value=cell.value),
+                            hint,
                         )
                     )
-                    values.append(_text(getattr(cell.value, "text", cell.value)))  # the formula's text
-                    continue
-                if kind == "e":
-                    where, _ = locate(number, column)
-                    problems.append(
-                        Problem(
-                            where,
-                            None,
-                            header[column] if number > 1 and column < len(header) else "",
-                            f"this cell holds an error value ({cell.value})",
-                            "Type the text itself.",
-                        )
-                    )
-                    values.append(_text(cell.value))
-                    continue
-                values.append(_text(cell.value))
+                values.append(_text(getattr(cell.value, "text", cell.value) if kind == "f" else cell.value))
             if number == 1:
                 header = values
             else:

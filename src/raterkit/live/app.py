@@ -74,25 +74,23 @@ class Guard:
         if refusal is not None:
             await _plain(*refusal)(scope, receive, send)
             return
-        if b"content-length" not in headers and b"transfer-encoding" in headers:
-            # A body sent in chunks, of no stated length: read it here, so that one too large is
-            # a 413 (a route reading it would only see a failed read).
-            replay = await self._whole_body(receive)
-            if replay is None:
-                await _plain(413, "The request is too large.")(scope, receive, send)
-                return
-            receive = replay
+        chunked = b"content-length" not in headers and b"transfer-encoding" in headers
         match = self.fast.matches(scope) if self.fast is not None else None
-        if match is not None:
-            assert self.fast is not None
-            body, receive = await self._read_body(receive)
-            if body is None:
+        if chunked or match is not None:
+            # Read the whole body here: one sent in chunks, of no stated length, so that one too
+            # large is a 413 (a route reading it would only see a failed read); and a rating,
+            # which the fast path answers from its body.
+            first = await self._whole_body(receive)
+            if first is None:
                 await _plain(413, "The request is too large.")(scope, receive, send)
                 return
-            answer = await self.fast.answer(scope, body, match)
-            if answer is not None:
-                await answer(scope, receive, self._secured(send))
-                return
+            receive = self._replaying(first, receive)
+            if match is not None:
+                assert self.fast is not None
+                answer = await self.fast.answer(scope, first.get("body", b""), match)
+                if answer is not None:
+                    await answer(scope, receive, self._secured(send))
+                    return
         received = 0
 
         async def limited() -> Message:
@@ -122,15 +120,6 @@ class Guard:
 
         return secured
 
-    @classmethod
-    async def _read_body(cls, receive: Receive) -> tuple[bytes | None, Receive]:
-        """The whole body (None: larger than :data:`BODY_LIMIT`), and a ``receive`` that hands it on."""
-        replay = await cls._whole_body(receive)
-        if replay is None:
-            return None, receive
-        first = await replay()
-        return first.get("body", b""), cls._replaying(first, receive)
-
     @staticmethod
     def _replaying(first: Message, receive: Receive) -> Receive:
         sent = False
@@ -144,9 +133,9 @@ class Guard:
 
         return replay
 
-    @classmethod
-    async def _whole_body(cls, receive: Receive) -> Receive | None:
-        """The request's body read up to :data:`BODY_LIMIT`, handed on as one message (None: too large)."""
+    @staticmethod
+    async def _whole_body(receive: Receive) -> Message | None:
+        """The request's body read up to :data:`BODY_LIMIT`, as one message (None: too large)."""
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -162,7 +151,7 @@ class Guard:
             if not message.get("more_body", False):
                 first = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
                 break
-        return cls._replaying(first, receive)
+        return first
 
     @staticmethod
     def _refusal(scope: Scope, headers: dict[bytes, bytes]) -> tuple[int, str] | None:
