@@ -91,14 +91,17 @@ def test_every_statement_has_its_permalink_anchor_on_the_matrix(seed_site, catal
             assert f'id="{s.anchor}"' in html, s.address
 
 
-def test_office_placeholder_is_filled_from_the_plugin_option(tmp_path):
+def built_with_plugin_option(tmp_path: Path, option: str) -> None:
+    """The project built into tmp_path/out with the plugin's ``office: ""`` line replaced by ``option``."""
     project = copy_project(tmp_path / "p")
     cfg = project / "mkdocs.yml"
-    cfg.write_text(
-        cfg.read_text(encoding="utf-8").replace('office: ""', "office: Trade Compliance Center"), encoding="utf-8"
-    )
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace('office: ""', option), encoding="utf-8")
     result = mkdocs_build(project, tmp_path / "out")
     assert result.returncode == 0, result.stderr
+
+
+def test_office_placeholder_is_filled_from_the_plugin_option(tmp_path):
+    built_with_plugin_option(tmp_path, "office: Trade Compliance Center")
     html = (tmp_path / "out" / "frameworks" / "ita-customer-service-element" / "index.html").read_text(encoding="utf-8")
     assert "comply with Trade Compliance Center standards" in html
     assert "Insert &quot;office&quot; name" not in html and 'Insert "office" name' not in html
@@ -106,13 +109,7 @@ def test_office_placeholder_is_filled_from_the_plugin_option(tmp_path):
 
 
 def test_a_site_owner_can_leave_the_downloads_out(tmp_path):
-    project = copy_project(tmp_path / "p")
-    cfg = project / "mkdocs.yml"
-    cfg.write_text(
-        cfg.read_text(encoding="utf-8").replace('office: ""', 'office: ""\n      downloads: false'), encoding="utf-8"
-    )
-    result = mkdocs_build(project, tmp_path / "out")
-    assert result.returncode == 0, result.stderr
+    built_with_plugin_option(tmp_path, 'office: ""\n      downloads: false')
     overview = tmp_path / "out" / "frameworks" / "customer-service-rubric"
     assert "rk-downloads" not in (overview / "index.html").read_text(encoding="utf-8")
     assert not list((tmp_path / "out").rglob("*.xlsx")) and not list((tmp_path / "out").rglob("*.case.json"))
